@@ -1,0 +1,100 @@
+import type { FastifyBaseLogger } from 'fastify'
+import { type Config, runsApi, runsWorker } from './config.js'
+import { createDb, type Db } from './platform/db/index.js'
+import { migrate } from './platform/db/migrate.js'
+import { createHttpServer, type HttpServer, type ReadinessCheck } from './platform/http/server.js'
+import { createLogger } from './platform/logger.js'
+import { createMetrics } from './platform/metrics.js'
+import { memoryRateLimitStore, type RateLimitStore, redisRateLimitStore } from './platform/rate-limit/index.js'
+import { connectRedis, type RedisClient } from './platform/redis.js'
+import { authRoutes, createAuthModule } from './modules/auth/index.js'
+import { createCreatorsModule, creatorsRoutes } from './modules/creators/index.js'
+import { createFollowsModule, followerCountsReader, followsRoutes, startCountFolding } from './modules/follows/index.js'
+import { createUsersModule, usersRoutes } from './modules/users/index.js'
+
+export interface AppOptions {
+  logger?: FastifyBaseLogger
+  /** Where the embedded database lives; defaults to `<DATA_DIR>/pglite`. `memory://` for tests. */
+  pgliteDir?: string
+  /** Apply pending migrations before serving (default true). */
+  migrate?: boolean
+}
+
+export interface LiveDrop {
+  config: Config
+  http: HttpServer
+  db: Db
+  redis: RedisClient | undefined
+  /** Listens on the configured host and port (0 picks a free port); returns the base URL. */
+  listen(): Promise<string>
+  close(): Promise<void>
+}
+
+export const API_PREFIX = '/api/v1'
+
+/** The composition root: config -> platform adapters -> modules -> routes and workers. */
+export async function buildApp(config: Config, options: AppOptions = {}): Promise<LiveDrop> {
+  const logger = options.logger ?? createLogger(config.logLevel)
+  const db = await createDb({
+    databaseUrl: config.databaseUrl,
+    readUrls: config.databaseReadUrls,
+    pgliteDir: options.pgliteDir ?? `${config.dataDir}/pglite`,
+  })
+  const closers: (() => Promise<void>)[] = [() => db.close()]
+  try {
+    if (options.migrate !== false) await migrate(db, logger)
+
+    const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined
+    if (redis) closers.unshift(async () => void (await redis.close()))
+    const rateLimitStore: RateLimitStore = redis
+      ? redisRateLimitStore(redis, config.redisKeyPrefix)
+      : memoryRateLimitStore()
+
+    const readiness: ReadinessCheck[] = [{ name: 'database', check: () => db.ping() }]
+    if (redis) readiness.push({ name: 'redis', check: async () => void (await redis.ping()) })
+
+    const metrics = createMetrics()
+    const http = await createHttpServer({ config, logger, metrics, rateLimitStore, readiness })
+
+    const users = createUsersModule(db).service
+    const auth = createAuthModule({ config, db, users, rateLimitStore })
+    const creators = createCreatorsModule(db, { users, followerCounts: followerCountsReader(db) }).service
+    const follows = createFollowsModule(db, { creators, users }).service
+
+    if (runsApi(config.role)) {
+      const guards = auth.guards
+      await http.register(
+        async (api) => {
+          await api.register(authRoutes, { auth: auth.service })
+          await api.register(usersRoutes, { users, guards })
+          await api.register(creatorsRoutes, { creators, guards })
+          await api.register(followsRoutes, { follows, guards })
+        },
+        { prefix: API_PREFIX },
+      )
+    }
+    if (runsWorker(config.role)) {
+      const stopFolding = startCountFolding(follows.foldCounts, config.countFlushMs, logger)
+      closers.unshift(stopFolding)
+    }
+
+    http.addHook('onClose', async () => {
+      for (const close of closers) await close()
+    })
+    await http.ready()
+
+    return {
+      config,
+      http,
+      db,
+      redis,
+      async listen() {
+        return http.listen({ port: config.port, host: config.host })
+      },
+      close: () => http.close(),
+    }
+  } catch (error) {
+    for (const close of closers) await close().catch(() => {})
+    throw error
+  }
+}

@@ -1,0 +1,172 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { join, resolve } from 'node:path'
+
+export const ROLES = ['api', 'realtime', 'worker', 'all'] as const
+export type Role = (typeof ROLES)[number]
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+
+export interface Config {
+  port: number
+  host: string
+  dataDir: string
+  /** PostgreSQL primary; unset means the embedded PGlite database in `dataDir`. */
+  databaseUrl: string | undefined
+  databaseReadUrls: string[]
+  redisUrl: string | undefined
+  /** Prefix of every Redis key this deployment writes (before any hash tag). */
+  redisKeyPrefix: string
+  natsUrl: string | undefined
+  role: Role
+  jwtSecret: string
+  paymentWebhookSecret: string
+  holdTtlSeconds: number
+  rateLimit: boolean
+  logLevel: LogLevel
+  /** Largest request body accepted, in bytes; larger bodies answer 413. */
+  bodyLimit: number
+  /** How often follower counts are folded from their deltas, in ms. */
+  countFlushMs: number
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${message}`)
+    this.name = 'ConfigError'
+  }
+}
+
+type Env = Record<string, string | undefined>
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim()
+  return value === '' ? undefined : value
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name)
+  if (raw === undefined) return fallback
+  const value = Number(raw)
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(name, `must be an integer from ${min} to ${max}, got "${raw}"`)
+  }
+  return value
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = read(env, name)
+  if (raw === undefined) return fallback
+  if (!allowed.includes(raw as T)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`)
+  }
+  return raw as T
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = read(env, name)
+  if (raw === undefined) return undefined
+  checkUrl(name, raw, protocols)
+  return raw
+}
+
+function checkUrl(name: string, raw: string, protocols: string[]): void {
+  let parsed: URL
+  try {
+    parsed = new URL(raw)
+  } catch {
+    throw new ConfigError(name, `must be a URL (${protocols.join(' or ')}), got "${redact(raw)}"`)
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')}, got "${parsed.protocol}"`)
+  }
+}
+
+/** Keeps passwords out of error messages. */
+function redact(raw: string): string {
+  return raw.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@')
+}
+
+function secret(env: Env, name: string, stored: Record<string, string>): string {
+  const raw = read(env, name)
+  if (raw !== undefined) {
+    if (raw.length < 32) throw new ConfigError(name, 'must be at least 32 characters long')
+    return raw
+  }
+  const existing = stored[name]
+  if (existing) return existing
+  const generated = randomBytes(48).toString('base64url')
+  stored[name] = generated
+  return generated
+}
+
+const SECRETS_FILE = 'secrets.json'
+
+function loadStoredSecrets(dataDir: string): Record<string, string> {
+  try {
+    return JSON.parse(readFileSync(join(dataDir, SECRETS_FILE), 'utf8')) as Record<string, string>
+  } catch {
+    return {}
+  }
+}
+
+export interface LoadOptions {
+  /** `--role` from the command line wins over LIVEDROP_ROLE. */
+  role?: string
+  /** Don't write generated secrets to disk (tests). */
+  persistSecrets?: boolean
+}
+
+/** Reads and validates the whole configuration once; the only place that looks at the environment. */
+export function loadConfig(env: Env, options: LoadOptions = {}): Config {
+  const dataDir = resolve(read(env, 'DATA_DIR') ?? './data')
+  const role = options.role
+    ? oneOf({ '--role': options.role }, '--role', ROLES, 'all')
+    : oneOf(env, 'LIVEDROP_ROLE', ROLES, 'all')
+  const readUrls = (read(env, 'DATABASE_READ_URLS') ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+  for (const readUrl of readUrls) checkUrl('DATABASE_READ_URLS', readUrl, ['postgres:', 'postgresql:'])
+
+  const stored = loadStoredSecrets(dataDir)
+  const before = JSON.stringify(stored)
+  const config: Config = {
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    host: read(env, 'HOST') ?? '0.0.0.0',
+    dataDir,
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseReadUrls: readUrls,
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:', 'redis+cluster:']),
+    redisKeyPrefix: read(env, 'REDIS_KEY_PREFIX') ?? 'ld:',
+    natsUrl: url(env, 'NATS_URL', ['nats:', 'tls:']),
+    role,
+    jwtSecret: secret(env, 'JWT_SECRET', stored),
+    paymentWebhookSecret: secret(env, 'PAYMENT_WEBHOOK_SECRET', stored),
+    holdTtlSeconds: integer(env, 'HOLD_TTL_SECONDS', 600, 1, 7 * 24 * 3600),
+    rateLimit: oneOf(env, 'RATE_LIMIT', ['on', 'off'], 'on') === 'on',
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    bodyLimit: integer(env, 'BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    countFlushMs: integer(env, 'COUNT_FLUSH_MS', 200, 10, 60_000),
+  }
+  if (options.persistSecrets !== false && JSON.stringify(stored) !== before) {
+    mkdirSync(dataDir, { recursive: true })
+    writeFileSync(join(dataDir, SECRETS_FILE), `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 })
+  }
+  return config
+}
+
+export function runsApi(role: Role): boolean {
+  return role === 'api' || role === 'all'
+}
+
+export function runsWorker(role: Role): boolean {
+  return role === 'worker' || role === 'all'
+}
+
+export function runsRealtime(role: Role): boolean {
+  return role === 'realtime' || role === 'all'
+}

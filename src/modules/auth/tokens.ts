@@ -1,0 +1,48 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { errors, jwtVerify, SignJWT } from 'jose'
+
+export interface Principal {
+  userId: string
+  roles: string[]
+}
+
+export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60
+const ISSUER = 'livedrop'
+
+export function accessTokens(secret: string) {
+  const key = new TextEncoder().encode(secret)
+  return {
+    async sign(principal: Principal): Promise<string> {
+      return new SignJWT({ roles: principal.roles })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(principal.userId)
+        .setIssuer(ISSUER)
+        .setIssuedAt()
+        .setExpirationTime(`${ACCESS_TOKEN_TTL_SECONDS}s`)
+        .sign(key)
+    },
+    /** The principal of a valid token, or undefined for an invalid, expired or forged one. */
+    async verify(token: string): Promise<Principal | undefined> {
+      try {
+        const { payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: ['HS256'] })
+        if (typeof payload.sub !== 'string') return undefined
+        const roles = Array.isArray(payload.roles) ? payload.roles.filter((r) => typeof r === 'string') : []
+        return { userId: payload.sub, roles }
+      } catch (error) {
+        if (error instanceof errors.JOSEError) return undefined
+        throw error
+      }
+    },
+  }
+}
+export type AccessTokens = ReturnType<typeof accessTokens>
+
+/** Refresh tokens are opaque random strings; only their digest is stored. */
+export function newRefreshToken(): { token: string; hash: Buffer } {
+  const token = randomBytes(32).toString('base64url')
+  return { token, hash: hashRefreshToken(token) }
+}
+
+export function hashRefreshToken(token: string): Buffer {
+  return createHash('sha256').update(token).digest()
+}

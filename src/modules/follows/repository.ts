@@ -1,0 +1,117 @@
+import { and, eq, inArray, sql } from 'drizzle-orm'
+import { type Db, rowsOf } from '../../platform/db/index.js'
+import { followerCounts, follows } from './schema.js'
+
+export interface Edge {
+  userId: string
+  creatorId: string
+  createdAt: Date
+}
+
+type After = { createdAt: string; id: string } | undefined
+
+/** How many deltas one fold takes at most; the rest wait for the next tick. */
+const FOLD_BATCH = 100_000
+
+export function followsRepository(db: Db) {
+  return {
+    /** Inserts the edge and its +1 delta in one statement; `created` is false when it already existed. */
+    async follow(creatorId: string, userId: string): Promise<{ createdAt: Date; created: boolean } | undefined> {
+      const rows = rowsOf<{ created_at: Date | string; created: boolean }>(
+        await db.primary.execute(sql`
+          WITH inserted AS (
+            INSERT INTO follows (creator_id, user_id) VALUES (${creatorId}, ${userId})
+            ON CONFLICT DO NOTHING RETURNING created_at
+          ), counted AS (
+            INSERT INTO follower_count_deltas (creator_id, delta) SELECT ${creatorId}::uuid, 1 FROM inserted
+          )
+          SELECT created_at, true AS created FROM inserted
+          UNION ALL
+          SELECT created_at, false FROM follows
+          WHERE creator_id = ${creatorId} AND user_id = ${userId} AND NOT EXISTS (SELECT 1 FROM inserted)`),
+      )
+      const row = rows[0]
+      return row && { createdAt: new Date(row.created_at), created: row.created }
+    },
+
+    /** Deletes the edge and records its -1 delta in one statement. */
+    async unfollow(creatorId: string, userId: string): Promise<void> {
+      await db.primary.execute(sql`
+        WITH removed AS (
+          DELETE FROM follows WHERE creator_id = ${creatorId} AND user_id = ${userId} RETURNING creator_id
+        )
+        INSERT INTO follower_count_deltas (creator_id, delta) SELECT creator_id, -1 FROM removed`)
+    },
+
+    async since(creatorId: string, userId: string): Promise<Date | undefined> {
+      const [row] = await db.primary
+        .select({ createdAt: follows.createdAt })
+        .from(follows)
+        .where(and(eq(follows.creatorId, creatorId), eq(follows.userId, userId)))
+      return row?.createdAt
+    },
+
+    /** A creator's followers, newest first, keyset-paginated on (created_at, user_id). */
+    async followers(creatorId: string, limit: number, after: After): Promise<Edge[]> {
+      return db.reader
+        .select()
+        .from(follows)
+        .where(
+          after
+            ? sql`${follows.creatorId} = ${creatorId} AND (${follows.createdAt}, ${follows.userId}) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`
+            : eq(follows.creatorId, creatorId),
+        )
+        .orderBy(sql`${follows.createdAt} DESC, ${follows.userId} DESC`)
+        .limit(limit + 1)
+    },
+
+    /** The creators a user follows, newest first, keyset-paginated on (created_at, creator_id). */
+    async following(userId: string, limit: number, after: After): Promise<Edge[]> {
+      return db.reader
+        .select()
+        .from(follows)
+        .where(
+          after
+            ? sql`${follows.userId} = ${userId} AND (${follows.createdAt}, ${follows.creatorId}) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`
+            : eq(follows.userId, userId),
+        )
+        .orderBy(sql`${follows.createdAt} DESC, ${follows.creatorId} DESC`)
+        .limit(limit + 1)
+    },
+
+    async counts(creatorIds: string[]): Promise<Map<string, number>> {
+      if (creatorIds.length === 0) return new Map()
+      const rows = await db.reader
+        .select({ creatorId: followerCounts.creatorId, count: followerCounts.followerCount })
+        .from(followerCounts)
+        .where(inArray(followerCounts.creatorId, creatorIds))
+      return new Map(rows.map((r) => [r.creatorId, r.count]))
+    },
+
+    /**
+     * Moves pending deltas into the counts: one update per creator per fold, whatever the number of
+     * follows. SKIP LOCKED lets several workers fold at once without double counting.
+     */
+    async foldCounts(): Promise<number> {
+      const rows = rowsOf<{ creators: number | string }>(
+        await db.primary.execute(sql`
+          WITH taken AS (
+            DELETE FROM follower_count_deltas
+            WHERE id IN (SELECT id FROM follower_count_deltas ORDER BY id LIMIT ${FOLD_BATCH} FOR UPDATE SKIP LOCKED)
+            RETURNING creator_id, delta
+          ), sums AS (
+            SELECT creator_id, sum(delta)::bigint AS change FROM taken GROUP BY creator_id
+          ), applied AS (
+            INSERT INTO follower_counts AS c (creator_id, follower_count)
+            SELECT creator_id, change FROM sums
+            ON CONFLICT (creator_id) DO UPDATE
+              SET follower_count = c.follower_count + EXCLUDED.follower_count, updated_at = now()
+            RETURNING 1
+          )
+          SELECT count(*) AS creators FROM applied`),
+      )
+      return Number(rows[0]?.creators ?? 0)
+    },
+  }
+}
+export type FollowsRepository = ReturnType<typeof followsRepository>

@@ -1,0 +1,125 @@
+import { mkdirSync } from 'node:fs'
+import { PGlite } from '@electric-sql/pglite'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
+import { sql } from 'drizzle-orm'
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import { withReplicas } from 'drizzle-orm/pg-core'
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
+import pg from 'pg'
+
+export type Orm = PgDatabase<PgQueryResultHKT, Record<string, never>>
+export type Tx = Parameters<Parameters<Orm['transaction']>[0]>[0]
+/** Anything a repository can run a statement on: the database or an open transaction. */
+export type Executor = Orm | Tx
+
+export interface Db {
+  readonly kind: 'pglite' | 'postgres'
+  /** Writes and reads that decide something. */
+  readonly primary: Orm
+  /** Reads for display; served by replicas when DATABASE_READ_URLS is set. */
+  readonly reader: Orm
+  /** Runs a multi-statement SQL script (migrations) while holding a cluster-wide lock. */
+  runScriptsLocked(run: (execScript: (script: string) => Promise<void>) => Promise<void>): Promise<void>
+  ping(): Promise<void>
+  close(): Promise<void>
+}
+
+export interface DbOptions {
+  databaseUrl?: string
+  readUrls?: string[]
+  /** Where PGlite keeps its files; `memory://` keeps nothing. */
+  pgliteDir: string
+  poolSize?: number
+}
+
+export async function createDb(options: DbOptions): Promise<Db> {
+  return options.databaseUrl ? createPostgres(options.databaseUrl, options) : createPglite(options.pgliteDir)
+}
+
+const MIGRATION_LOCK = 727_001
+
+async function createPostgres(url: string, options: DbOptions): Promise<Db> {
+  const poolOf = (connectionString: string) => {
+    const pool = new pg.Pool({
+      connectionString,
+      max: options.poolSize ?? 20,
+      idleTimeoutMillis: 30_000,
+      connectionTimeoutMillis: 5_000,
+    })
+    // An idle client losing its server must not crash the process; the pool replaces it.
+    pool.on('error', () => {})
+    return pool
+  }
+  const pool = poolOf(url)
+  const replicaPools = (options.readUrls ?? []).map(poolOf)
+  const primary = drizzlePg(pool) as unknown as Orm
+  const replicas = replicaPools.map((p) => drizzlePg(p) as unknown as Orm)
+  const [first, ...rest] = replicas
+  const reader = first ? (withReplicas(primary, [first, ...rest]) as unknown as Orm) : primary
+  return {
+    kind: 'postgres',
+    primary,
+    reader,
+    async runScriptsLocked(run) {
+      const client = await pool.connect()
+      try {
+        await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK])
+        try {
+          await run(async (script) => {
+            await client.query(script)
+          })
+        } finally {
+          await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK])
+        }
+      } finally {
+        client.release()
+      }
+    },
+    async ping() {
+      await pool.query('SELECT 1')
+      await Promise.all(replicaPools.map((p) => p.query('SELECT 1')))
+    },
+    async close() {
+      await Promise.all([pool.end(), ...replicaPools.map((p) => p.end())])
+    },
+  }
+}
+
+async function createPglite(dir: string): Promise<Db> {
+  if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true })
+  const client = await PGlite.create(dir, { extensions: { pg_trgm } })
+  await client.exec("SET TIME ZONE 'UTC'")
+  const orm = drizzlePglite(client) as unknown as Orm
+  return {
+    kind: 'pglite',
+    primary: orm,
+    reader: orm,
+    async runScriptsLocked(run) {
+      // One process owns an embedded database; PGlite serialises statements itself.
+      await run(async (script) => {
+        await client.exec(script)
+      })
+    },
+    async ping() {
+      await orm.execute(sql`SELECT 1`)
+    },
+    async close() {
+      await client.close()
+    },
+  }
+}
+
+/** Rows of a raw `execute`, the same shape on both drivers. */
+export function rowsOf<T>(result: unknown): T[] {
+  return (result as { rows: T[] }).rows
+}
+
+/** PostgreSQL's unique_violation, as either driver reports it (drizzle wraps the driver's error). */
+export function uniqueViolation(error: unknown): { constraint: string | undefined } | undefined {
+  for (let e = error as { code?: string; constraint?: string; cause?: unknown } | undefined; e; e = e.cause as never) {
+    if (e.code === '23505') return { constraint: e.constraint }
+    if (!e.cause || e.cause === e) break
+  }
+  return undefined
+}

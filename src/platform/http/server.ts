@@ -1,0 +1,165 @@
+import cors from '@fastify/cors'
+import helmet from '@fastify/helmet'
+import rateLimit from '@fastify/rate-limit'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import { uuidv7 } from 'uuidv7'
+import type { Config } from '../../config.js'
+import type { Metrics } from '../metrics.js'
+import type { RateLimitStore } from '../rate-limit/index.js'
+import { AppError } from './errors.js'
+import { errorHandler, problemOf, sendProblem } from './problem.js'
+import { validatorCompiler } from './validation.js'
+
+export type HttpServer = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>
+
+export interface ReadinessCheck {
+  name: string
+  check(): Promise<void>
+}
+
+export interface HttpDeps {
+  config: Config
+  logger: FastifyBaseLogger
+  metrics: Metrics
+  rateLimitStore: RateLimitStore
+  readiness: ReadinessCheck[]
+}
+
+const INCOMING_REQUEST_ID = /^[\w.:-]{1,128}$/
+
+/** Global request budget per client address; `RATE_LIMIT=off` turns every limit off. */
+export const GLOBAL_RATE_LIMIT = { max: 6000, timeWindow: 60_000 }
+
+export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
+  const { config, metrics } = deps
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    bodyLimit: config.bodyLimit,
+    trustProxy: true,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id']
+      return typeof incoming === 'string' && INCOMING_REQUEST_ID.test(incoming) ? incoming : uuidv7()
+    },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.setValidatorCompiler(validatorCompiler())
+  app.setErrorHandler(errorHandler)
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, problemOf(404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}`)),
+  )
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpDuration.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status_code: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    )
+  })
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'https:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        scriptSrc: ["'self'"],
+        connectSrc: ["'self'", 'ws:', 'wss:'],
+        // Plain-HTTP deployments (a laptop, a private network) must keep working.
+        upgradeInsecureRequests: null,
+      },
+    },
+  })
+  await app.register(cors, {
+    origin: true,
+    exposedHeaders: ['x-request-id', 'idempotent-replayed', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
+  })
+  await app.register(rateLimit, {
+    global: config.rateLimit,
+    ...GLOBAL_RATE_LIMIT,
+    enableDraftSpec: true,
+    store: storeAdapter(deps.rateLimitStore),
+    errorResponseBuilder: (_request, context) =>
+      new AppError(429, 'rate_limited', `Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`, {
+        headers: { 'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1000))) },
+      }),
+  })
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'LiveDrop API',
+        version: '1',
+        description: 'Flash sales and follows. Errors are RFC 9457 problem+json with a stable `code`.',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true })
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }))
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    const results = await Promise.all(
+      deps.readiness.map(async ({ name, check }) => {
+        try {
+          await check()
+          return [name, 'ok'] as const
+        } catch (error) {
+          return [name, `unreachable: ${(error as Error).message}`] as const
+        }
+      }),
+    )
+    const ready = results.every(([, state]) => state === 'ok')
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks: Object.fromEntries(results) })
+  })
+  app.get('/metrics', { schema: { hide: true }, config: { rateLimit: false } }, async (_request, reply) => {
+    reply.type(metrics.registry.contentType)
+    return metrics.registry.metrics()
+  })
+  return app
+}
+
+/** Adapts our RateLimitStore port to the store interface @fastify/rate-limit expects. */
+function storeAdapter(store: RateLimitStore) {
+  return class RateLimitStoreAdapter {
+    scope = 'global'
+    withScope(scope: string) {
+      this.scope = scope
+      return this
+    }
+    incr(
+      key: string,
+      callback: (error: Error | null, result?: { current: number; ttl: number }) => void,
+      timeWindow = GLOBAL_RATE_LIMIT.timeWindow,
+    ) {
+      store.hit(`${this.scope}:${key}`, timeWindow).then(
+        (hit) => callback(null, hit),
+        (error: Error) => callback(error),
+      )
+    }
+    child(routeOptions: object) {
+      const route = (routeOptions as { routeInfo?: { method?: string; url?: string } }).routeInfo
+      return new RateLimitStoreAdapter().withScope(`${route?.method ?? 'any'}:${route?.url ?? 'custom'}`)
+    }
+  }
+}
