@@ -1,16 +1,25 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { type Config, runsApi, runsWorker } from './config.js'
+import { authRoutes, createAuthModule } from './modules/auth/index.js'
+import { createCreatorsModule, creatorsRoutes } from './modules/creators/index.js'
+import {
+  createFollowsModule,
+  followerCountsReader,
+  followsRoutes,
+  startCountFolding,
+} from './modules/follows/index.js'
+import { createUsersModule, usersRoutes } from './modules/users/index.js'
 import { createDb, type Db } from './platform/db/index.js'
 import { migrate } from './platform/db/migrate.js'
 import { createHttpServer, type HttpServer, type ReadinessCheck } from './platform/http/server.js'
 import { createLogger } from './platform/logger.js'
 import { createMetrics } from './platform/metrics.js'
-import { memoryRateLimitStore, type RateLimitStore, redisRateLimitStore } from './platform/rate-limit/index.js'
+import {
+  memoryRateLimitStore,
+  type RateLimitStore,
+  redisRateLimitStore,
+} from './platform/rate-limit/index.js'
 import { connectRedis, type RedisClient } from './platform/redis.js'
-import { authRoutes, createAuthModule } from './modules/auth/index.js'
-import { createCreatorsModule, creatorsRoutes } from './modules/creators/index.js'
-import { createFollowsModule, followerCountsReader, followsRoutes, startCountFolding } from './modules/follows/index.js'
-import { createUsersModule, usersRoutes } from './modules/users/index.js'
 
 export interface AppOptions {
   logger?: FastifyBaseLogger

@@ -33,7 +33,9 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'serve') {
     const app = await buildApp(config)
     const address = await app.listen()
-    app.http.log.info(`LiveDrop (${config.role}) listening on ${address.replace('0.0.0.0', 'localhost')} — API docs at /docs`)
+    app.http.log.info(
+      `LiveDrop (${config.role}) listening on ${address.replace('0.0.0.0', 'localhost')} — API docs at /docs`,
+    )
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
         app.http.log.info({ signal }, 'draining and shutting down')
@@ -49,7 +51,11 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const logger = createLogger(config.logLevel)
-  const db = await createDb({ databaseUrl: config.databaseUrl, readUrls: [], pgliteDir: `${config.dataDir}/pglite` })
+  const db = await createDb({
+    databaseUrl: config.databaseUrl,
+    readUrls: [],
+    pgliteDir: `${config.dataDir}/pglite`,
+  })
   try {
     const applied = await migrate(db, logger)
     if (command === 'migrate') {

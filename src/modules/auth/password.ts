@@ -26,7 +26,11 @@ export function assertStrongPassword(password: string, context: { email: string;
   const classes = [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((re) => re.test(password)).length
   if (classes < 2) problems.push('must mix at least two of lower case, upper case, digits and symbols')
   const lower = password.toLowerCase()
-  if (COMMON.has(lower) || lower === context.username.toLowerCase() || lower === context.email.toLowerCase()) {
+  if (
+    COMMON.has(lower) ||
+    lower === context.username.toLowerCase() ||
+    lower === context.email.toLowerCase()
+  ) {
     problems.push('is too easy to guess')
   }
   if (problems.length > 0) {

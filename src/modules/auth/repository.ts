@@ -19,7 +19,11 @@ export function authRepository(db: Db) {
       successor: { hash: Buffer; expiresAt: Date },
     ): Promise<{ outcome: 'rotated' | 'reused' | 'invalid'; userId?: string; familyId?: string }> {
       return db.primary.transaction(async (tx) => {
-        const [row] = await tx.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, hash)).for('update')
+        const [row] = await tx
+          .select()
+          .from(refreshTokens)
+          .where(eq(refreshTokens.tokenHash, hash))
+          .for('update')
         if (!row || row.revokedAt || row.expiresAt.getTime() <= Date.now()) {
           return { outcome: 'invalid' as const }
         }

@@ -1,6 +1,6 @@
 import { customType, pgTable, timestamp, uuid } from 'drizzle-orm/pg-core'
 import { Type } from 'typebox'
-import { UserSchema, Username } from '../users/schema.js'
+import { Username, UserSchema } from '../users/schema.js'
 
 const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' })
 

@@ -3,17 +3,23 @@ import { type Guards, principalOf } from '../auth/index.js'
 import { CreateCreatorBody, CreatorIdParams, CreatorListQuery, CreatorPage, CreatorSchema } from './schema.js'
 import type { CreatorsService } from './service.js'
 
-export const creatorsRoutes: FastifyPluginAsyncTypebox<{ creators: CreatorsService; guards: Guards }> = async (
-  app,
-  { creators, guards },
-) => {
+export const creatorsRoutes: FastifyPluginAsyncTypebox<{
+  creators: CreatorsService
+  guards: Guards
+}> = async (app, { creators, guards }) => {
   app.post(
     '/creators',
     {
       preHandler: guards.required,
-      schema: { tags: ['creators'], security: [{ bearer: [] }], body: CreateCreatorBody, response: { 201: CreatorSchema } },
+      schema: {
+        tags: ['creators'],
+        security: [{ bearer: [] }],
+        body: CreateCreatorBody,
+        response: { 201: CreatorSchema },
+      },
     },
-    async (request, reply) => reply.code(201).send(await creators.become(principalOf(request).userId, request.body)),
+    async (request, reply) =>
+      reply.code(201).send(await creators.become(principalOf(request).userId, request.body)),
   )
   app.get(
     '/creators/:creator_id',

@@ -108,7 +108,12 @@ export function creatorsService({ repo, users, followerCounts }: CreatorsDeps) {
         q: query.q?.trim() || undefined,
         after: after && { createdAt: after[0] as string, creatorId: after[1] as string },
       })
-      const page = toPage(rows, limit, (r) => [r.createdAt.toISOString(), r.creatorId], (r) => r)
+      const page = toPage(
+        rows,
+        limit,
+        (r) => [r.createdAt.toISOString(), r.creatorId],
+        (r) => r,
+      )
       return { items: await present(page.items), next_cursor: page.next_cursor }
     },
   }

@@ -16,7 +16,10 @@ const FOLD_BATCH = 100_000
 export function followsRepository(db: Db) {
   return {
     /** Inserts the edge and its +1 delta in one statement; `created` is false when it already existed. */
-    async follow(creatorId: string, userId: string): Promise<{ createdAt: Date; created: boolean } | undefined> {
+    async follow(
+      creatorId: string,
+      userId: string,
+    ): Promise<{ createdAt: Date; created: boolean } | undefined> {
       const rows = rowsOf<{ created_at: Date | string; created: boolean }>(
         await db.primary.execute(sql`
           WITH inserted AS (

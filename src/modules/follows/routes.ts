@@ -22,9 +22,20 @@ export const followsRoutes: FastifyPluginAsyncTypebox<{ follows: FollowsService;
 
   app.post(
     '/follows',
-    { ...authed, schema: { tags: ['follows'], security, body: FollowBody, response: { 200: FollowSchema, 201: FollowSchema } } },
+    {
+      ...authed,
+      schema: {
+        tags: ['follows'],
+        security,
+        body: FollowBody,
+        response: { 200: FollowSchema, 201: FollowSchema },
+      },
+    },
     async (request, reply) => {
-      const { created, ...follow } = await follows.follow(principalOf(request).userId, request.body.creator_id)
+      const { created, ...follow } = await follows.follow(
+        principalOf(request).userId,
+        request.body.creator_id,
+      )
       return reply.code(created ? 201 : 200).send(follow)
     },
   )
@@ -43,12 +54,26 @@ export const followsRoutes: FastifyPluginAsyncTypebox<{ follows: FollowsService;
   )
   app.get(
     '/creators/:creator_id/followers',
-    { schema: { tags: ['follows'], params: CreatorIdParams, querystring: ListQuery, response: { 200: FollowerPage } } },
+    {
+      schema: {
+        tags: ['follows'],
+        params: CreatorIdParams,
+        querystring: ListQuery,
+        response: { 200: FollowerPage },
+      },
+    },
     async (request) => follows.followers(request.params.creator_id, request.query),
   )
   app.get(
     '/users/:user_id/following',
-    { schema: { tags: ['follows'], params: UserIdParams, querystring: ListQuery, response: { 200: FollowingPage } } },
+    {
+      schema: {
+        tags: ['follows'],
+        params: UserIdParams,
+        querystring: ListQuery,
+        response: { 200: FollowingPage },
+      },
+    },
     async (request) => follows.following(request.params.user_id, request.query),
   )
 }

@@ -38,5 +38,9 @@ export const FollowerPage = pageOf(
   Type.Object({ user_id: Id, username: Type.String(), followed_at: Type.String({ format: 'date-time' }) }),
 )
 export const FollowingPage = pageOf(
-  Type.Object({ creator_id: Id, creator_name: Type.String(), followed_at: Type.String({ format: 'date-time' }) }),
+  Type.Object({
+    creator_id: Id,
+    creator_name: Type.String(),
+    followed_at: Type.String({ format: 'date-time' }),
+  }),
 )

@@ -30,7 +30,12 @@ export function followsService({ repo, creators, users }: FollowsDeps) {
       // A racing follow of the same pair can hide the row from this statement's snapshot; one retry sees it.
       const edge = (await repo.follow(creatorId, userId)) ?? (await repo.follow(creatorId, userId))
       if (!edge) throw new Error('follow edge neither inserted nor found')
-      return { user_id: userId, creator_id: creatorId, created_at: edge.createdAt.toISOString(), created: edge.created }
+      return {
+        user_id: userId,
+        creator_id: creatorId,
+        created_at: edge.createdAt.toISOString(),
+        created: edge.created,
+      }
     },
 
     unfollow: (userId: string, creatorId: string) => repo.unfollow(creatorId, userId),
@@ -49,7 +54,12 @@ export function followsService({ repo, creators, users }: FollowsDeps) {
       const after = afterOf(query.cursor)
       if (!(await creators.exists(creatorId))) throw notFound('Creator')
       const rows = await repo.followers(creatorId, limit, after)
-      const page = toPage(rows, limit, (e: Edge) => [e.createdAt.toISOString(), e.userId], (e) => e)
+      const page = toPage(
+        rows,
+        limit,
+        (e: Edge) => [e.createdAt.toISOString(), e.userId],
+        (e) => e,
+      )
       const names = await users.usernames(page.items.map((e) => e.userId))
       return {
         items: page.items.map((e) => ({
@@ -70,7 +80,12 @@ export function followsService({ repo, creators, users }: FollowsDeps) {
       const after = afterOf(query.cursor)
       if (!(await users.exists(userId))) throw notFound('User')
       const rows = await repo.following(userId, limit, after)
-      const page = toPage(rows, limit, (e: Edge) => [e.createdAt.toISOString(), e.creatorId], (e) => e)
+      const page = toPage(
+        rows,
+        limit,
+        (e: Edge) => [e.createdAt.toISOString(), e.creatorId],
+        (e) => e,
+      )
       const names = await creators.names(page.items.map((e) => e.creatorId))
       return {
         items: page.items.map((e) => ({

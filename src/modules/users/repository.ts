@@ -18,10 +18,7 @@ export function usersRepository(db: Db) {
       return row
     },
     async findByEmail(email: string): Promise<UserRow | undefined> {
-      const [row] = await db.primary
-        .select()
-        .from(users)
-        .where(sql`lower(${users.email}) = lower(${email})`)
+      const [row] = await db.primary.select().from(users).where(sql`lower(${users.email}) = lower(${email})`)
       return row
     },
     async usernames(userIds: string[]): Promise<Map<string, string>> {

@@ -9,7 +9,10 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ users: UsersService; guard
 ) => {
   app.get(
     '/me',
-    { preHandler: guards.required, schema: { tags: ['users'], security: [{ bearer: [] }], response: { 200: UserSchema } } },
+    {
+      preHandler: guards.required,
+      schema: { tags: ['users'], security: [{ bearer: [] }], response: { 200: UserSchema } },
+    },
     async (request) => users.get(principalOf(request).userId),
   )
   app.get(

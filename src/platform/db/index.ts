@@ -117,7 +117,11 @@ export function rowsOf<T>(result: unknown): T[] {
 
 /** PostgreSQL's unique_violation, as either driver reports it (drizzle wraps the driver's error). */
 export function uniqueViolation(error: unknown): { constraint: string | undefined } | undefined {
-  for (let e = error as { code?: string; constraint?: string; cause?: unknown } | undefined; e; e = e.cause as never) {
+  for (
+    let e = error as { code?: string; constraint?: string; cause?: unknown } | undefined;
+    e;
+    e = e.cause as never
+  ) {
     if (e.code === '23505') return { constraint: e.constraint }
     if (!e.cause || e.cause === e) break
   }

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import type { Logger } from 'pino'
 import { sql } from 'drizzle-orm'
+import type { Logger } from 'pino'
 import { type Db, rowsOf } from './index.js'
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/', import.meta.url))

@@ -19,7 +19,8 @@ export class AppError extends Error {
 export const notFound = (what = 'Resource') => new AppError(404, 'not_found', `${what} not found`)
 export const unauthenticated = (message = 'Authentication required') =>
   new AppError(401, 'unauthenticated', message)
-export const forbidden = (message = 'You are not allowed to do this') => new AppError(403, 'forbidden', message)
+export const forbidden = (message = 'You are not allowed to do this') =>
+  new AppError(403, 'forbidden', message)
 export const validationFailed = (errors: FieldError[]) =>
   new AppError(400, 'validation_failed', errors.map((e) => `${e.path || '/'}: ${e.message}`).join('; '), {
     errors,

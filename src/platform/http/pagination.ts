@@ -22,7 +22,8 @@ export function encodeCursor(values: (string | number)[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url')
 }
 
-const invalidCursor = () => validationFailed([{ path: 'querystring/cursor', message: 'is not a cursor this list issued' }])
+const invalidCursor = () =>
+  validationFailed([{ path: 'querystring/cursor', message: 'is not a cursor this list issued' }])
 
 export function decodeCursor(cursor: string, shape: readonly ('string' | 'number' | 'date' | 'uuid')[]) {
   let values: unknown

@@ -44,7 +44,10 @@ const FRAMEWORK_CODES: Record<string, [number, string]> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'bad_request'],
 }
 
-function toProblem(error: FastifyError & Partial<AppError>): { problem: Problem; headers?: Record<string, string> } {
+function toProblem(error: FastifyError & Partial<AppError>): {
+  problem: Problem
+  headers?: Record<string, string>
+} {
   if (error instanceof AppError) {
     return {
       problem: problemOf(error.status, error.code, error.message, error.details?.errors),

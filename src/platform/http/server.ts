@@ -57,7 +57,10 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
   app.setValidatorCompiler(validatorCompiler())
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, problemOf(404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}`)),
+    sendProblem(
+      reply,
+      problemOf(404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}`),
+    ),
   )
 
   app.addHook('onRequest', async (request, reply) => {
@@ -89,7 +92,14 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
   })
   await app.register(cors, {
     origin: true,
-    exposedHeaders: ['x-request-id', 'idempotent-replayed', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset'],
+    exposedHeaders: [
+      'x-request-id',
+      'idempotent-replayed',
+      'retry-after',
+      'ratelimit-limit',
+      'ratelimit-remaining',
+      'ratelimit-reset',
+    ],
   })
   await app.register(rateLimit, {
     global: config.rateLimit,
@@ -130,7 +140,9 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
       }),
     )
     const ready = results.every(([, state]) => state === 'ok')
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks: Object.fromEntries(results) })
+    return reply
+      .code(ready ? 200 : 503)
+      .send({ status: ready ? 'ready' : 'not_ready', checks: Object.fromEntries(results) })
   })
   app.get('/metrics', { schema: { hide: true }, config: { rateLimit: false } }, async (_request, reply) => {
     reply.type(metrics.registry.contentType)
