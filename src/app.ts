@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { type Config, runsApi, runsWorker } from './config.js'
 import { authRoutes, createAuthModule } from './modules/auth/index.js'
+import { catalogRoutes, createCatalogModule } from './modules/catalog/index.js'
 import { createCreatorsModule, creatorsRoutes } from './modules/creators/index.js'
 import {
   createFollowsModule,
@@ -9,11 +10,14 @@ import {
   startCountFolding,
 } from './modules/follows/index.js'
 import { createUsersModule, usersRoutes } from './modules/users/index.js'
+import { type EventBus, inProcessBus } from './platform/bus/index.js'
+import { type Cache, memoryCache, redisCache } from './platform/cache/index.js'
 import { createDb, type Db } from './platform/db/index.js'
 import { migrate } from './platform/db/migrate.js'
 import { createHttpServer, type HttpServer, type ReadinessCheck } from './platform/http/server.js'
 import { createLogger } from './platform/logger.js'
 import { createMetrics } from './platform/metrics.js'
+import { startRelay } from './platform/outbox/index.js'
 import {
   memoryRateLimitStore,
   type RateLimitStore,
@@ -34,6 +38,8 @@ export interface LiveDrop {
   http: HttpServer
   db: Db
   redis: RedisClient | undefined
+  bus: EventBus
+  cache: Cache
   /** Listens on the configured host and port (0 picks a free port); returns the base URL. */
   listen(): Promise<string>
   close(): Promise<void>
@@ -59,6 +65,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       ? redisRateLimitStore(redis, config.redisKeyPrefix)
       : memoryRateLimitStore()
 
+    const cache = redis ? redisCache(redis, config.redisKeyPrefix) : memoryCache()
+    const bus = inProcessBus((error, event) =>
+      logger.error({ err: error, eventId: event.id, topic: event.topic }, 'event consumer failed'),
+    )
+    closers.unshift(() => bus.close())
+
     const readiness: ReadinessCheck[] = [{ name: 'database', check: () => db.ping() }]
     if (redis) readiness.push({ name: 'redis', check: async () => void (await redis.ping()) })
 
@@ -69,6 +81,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     const auth = createAuthModule({ config, db, users, rateLimitStore })
     const creators = createCreatorsModule(db, { users, followerCounts: followerCountsReader(db) }).service
     const follows = createFollowsModule(db, { creators, users }).service
+    const catalog = createCatalogModule({ db, cache, bus, creators }).service
 
     if (runsApi(config.role)) {
       const guards = auth.guards
@@ -78,11 +91,14 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
           await api.register(usersRoutes, { users, guards })
           await api.register(creatorsRoutes, { creators, guards })
           await api.register(followsRoutes, { follows, guards })
+          await api.register(catalogRoutes, { catalog, guards })
         },
         { prefix: API_PREFIX },
       )
     }
     if (runsWorker(config.role)) {
+      const relay = startRelay(db, bus, 50, logger)
+      closers.unshift(relay.stop)
       const stopFolding = startCountFolding(follows.foldCounts, config.countFlushMs, logger)
       closers.unshift(stopFolding)
     }
@@ -97,6 +113,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       http,
       db,
       redis,
+      bus,
+      cache,
       async listen() {
         return http.listen({ port: config.port, host: config.host })
       },
