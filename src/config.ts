@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
 export const ROLES = ['api', 'realtime', 'worker', 'all'] as const
@@ -69,6 +69,13 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
 function url(env: Env, name: string, protocols: string[]): string | undefined {
   const raw = read(env, name)
   if (raw === undefined) return undefined
+  if (raw.startsWith('redis+cluster://') && protocols.includes('redis+cluster:')) {
+    // `redis+cluster://host:port,host:port` lists seed nodes, which no single URL can hold.
+    for (const node of raw.slice('redis+cluster://'.length).split(',')) {
+      checkUrl(name, `redis://${node.trim()}`, ['redis:'])
+    }
+    return raw
+  }
   checkUrl(name, raw, protocols)
   return raw
 }
@@ -106,11 +113,27 @@ function secret(env: Env, name: string, stored: Record<string, string>): string 
 const SECRETS_FILE = 'secrets.json'
 
 function loadStoredSecrets(dataDir: string): Record<string, string> {
+  let text: string
   try {
-    return JSON.parse(readFileSync(join(dataDir, SECRETS_FILE), 'utf8')) as Record<string, string>
-  } catch {
-    return {}
+    text = readFileSync(join(dataDir, SECRETS_FILE), 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {}
+    throw new ConfigError(
+      'DATA_DIR',
+      `has a ${SECRETS_FILE} that cannot be read: ${(error as Error).message}`,
+    )
   }
+  // Replacing unreadable secrets would silently sign everyone out and break webhook signatures.
+  let stored: unknown
+  try {
+    stored = JSON.parse(text)
+  } catch {
+    stored = undefined
+  }
+  if (typeof stored !== 'object' || stored === null || Array.isArray(stored)) {
+    throw new ConfigError('DATA_DIR', `has a ${SECRETS_FILE} that is not a JSON object; fix or remove it`)
+  }
+  return stored as Record<string, string>
 }
 
 export interface LoadOptions {
@@ -154,7 +177,10 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
   }
   if (options.persistSecrets !== false && JSON.stringify(stored) !== before) {
     mkdirSync(dataDir, { recursive: true })
-    writeFileSync(join(dataDir, SECRETS_FILE), `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 })
+    const file = join(dataDir, SECRETS_FILE)
+    writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 })
+    // `mode` applies only when the file is created; an existing one may be wider.
+    chmodSync(file, 0o600)
   }
   return config
 }

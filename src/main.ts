@@ -36,18 +36,28 @@ async function main(argv: string[]): Promise<number> {
     app.http.log.info(
       `LiveDrop (${config.role}) listening on ${address.replace('0.0.0.0', 'localhost')} — API docs at /docs`,
     )
-    await new Promise<void>((resolve) => {
+    return new Promise<number>((resolve) => {
+      let stopping = false
       const stop = (signal: string) => {
+        // A signal can arrive twice (a terminal's Ctrl-C reaches npm and the server, and npm forwards
+        // it again); the first one starts the drain, repeats must not kill the process half-way.
+        if (stopping) return
+        stopping = true
         app.http.log.info({ signal }, 'draining and shutting down')
-        app.close().then(resolve, (error) => {
-          app.http.log.error({ err: error }, 'shutdown failed')
-          resolve()
-        })
+        app.close().then(
+          () => {
+            app.http.log.info('shut down cleanly')
+            resolve(0)
+          },
+          (error) => {
+            app.http.log.error({ err: error }, 'shutdown failed')
+            resolve(1)
+          },
+        )
       }
-      process.once('SIGTERM', () => stop('SIGTERM'))
-      process.once('SIGINT', () => stop('SIGINT'))
+      process.on('SIGTERM', () => stop('SIGTERM'))
+      process.on('SIGINT', () => stop('SIGINT'))
     })
-    return 0
   }
 
   const logger = createLogger(config.logLevel)

@@ -1,0 +1,165 @@
+import { readdirSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { sql } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { createDb, type Db, rowsOf } from '../../src/platform/db/index.js'
+import { migrate } from '../../src/platform/db/migrate.js'
+import { isolatedDatabase } from '../support/engines.js'
+
+const MIGRATIONS = readdirSync(fileURLToPath(new URL('../../migrations/', import.meta.url)))
+  .filter((file) => file.endsWith('.sql'))
+  .sort()
+
+interface Opened {
+  db: Db
+  /** Opens another, independent handle on the same database (another process, as far as it knows). */
+  another(): Promise<Db>
+  cleanup(): Promise<void>
+}
+
+async function appliedMigrations(db: Db): Promise<string[]> {
+  const result = await db.primary.execute(sql`SELECT name FROM schema_migrations ORDER BY name`)
+  return rowsOf<{ name: string }>(result).map((row) => row.name)
+}
+
+/** The behaviour both Db adapters must show; `open` gives a handle on a fresh, empty database. */
+function dbContract(kind: Db['kind'], open: () => Promise<Opened>) {
+  let opened: Opened
+  beforeAll(async () => {
+    opened = await open()
+  })
+  afterAll(() => opened?.cleanup())
+
+  it(`is a ${kind} database that answers ping on the primary and the reader`, async () => {
+    expect(opened.db.kind).toBe(kind)
+    await expect(opened.db.ping()).resolves.toBeUndefined()
+    const result = await opened.db.reader.execute(sql`SELECT 41 + 1 AS answer`)
+    expect(rowsOf<{ answer: number }>(result)[0]?.answer).toBe(42)
+  })
+
+  it('applies every migration once, in file-name order, and then has nothing left to do', async () => {
+    expect(MIGRATIONS.length).toBeGreaterThan(0)
+    expect(await migrate(opened.db)).toEqual(MIGRATIONS)
+    expect(await appliedMigrations(opened.db)).toEqual(MIGRATIONS)
+    expect(await migrate(opened.db)).toEqual([])
+    expect(await appliedMigrations(opened.db)).toEqual(MIGRATIONS)
+  })
+
+  it('hash-partitions follows by creator_id into 16 partitions', async () => {
+    const strategy = await opened.db.primary.execute(sql`
+      SELECT p.partstrat, a.attname
+      FROM pg_partitioned_table p
+      JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]
+      WHERE p.partrelid = 'follows'::regclass`)
+    expect(rowsOf(strategy)).toEqual([{ partstrat: 'h', attname: 'creator_id' }])
+    const partitions = await opened.db.primary.execute(
+      sql`SELECT count(*)::int AS n FROM pg_inherits WHERE inhparent = 'follows'::regclass`,
+    )
+    expect(rowsOf<{ n: number }>(partitions)[0]?.n).toBe(16)
+  })
+
+  it('spreads follows of many creators over the partitions and keeps one creator in one', async () => {
+    await opened.db.primary.execute(sql`
+      INSERT INTO follows (creator_id, user_id)
+      SELECT gen_random_uuid(), gen_random_uuid() FROM generate_series(1, 200)`)
+    const celebrity = '01900000-0000-7000-8000-0000000000c1'
+    await opened.db.primary.execute(sql`
+      INSERT INTO follows (creator_id, user_id)
+      SELECT ${celebrity}::uuid, gen_random_uuid() FROM generate_series(1, 50)`)
+    const used = await opened.db.primary.execute(sql`SELECT count(DISTINCT tableoid)::int AS n FROM follows`)
+    expect(rowsOf<{ n: number }>(used)[0]?.n).toBeGreaterThan(8)
+    const celebrityParts = await opened.db.primary.execute(
+      sql`SELECT count(DISTINCT tableoid)::int AS n FROM follows WHERE creator_id = ${celebrity}::uuid`,
+    )
+    expect(rowsOf<{ n: number }>(celebrityParts)[0]?.n).toBe(1)
+  })
+
+  it('rejects a second follow of the same pair (follow is a set)', async () => {
+    const pair = sql`('01900000-0000-7000-8000-0000000000a1'::uuid, '01900000-0000-7000-8000-0000000000b1'::uuid)`
+    await opened.db.primary.execute(sql`INSERT INTO follows (creator_id, user_id) VALUES ${pair}`)
+    await expect(
+      opened.db.primary.execute(sql`INSERT INTO follows (creator_id, user_id) VALUES ${pair}`),
+    ).rejects.toThrow()
+  })
+
+  it('stops answering once closed', async () => {
+    const db = await opened.another()
+    await db.ping()
+    await db.close()
+    await expect(db.ping()).rejects.toThrow()
+  })
+}
+
+describe('db port contract [pglite]', () => {
+  dbContract('pglite', async () => {
+    const open = () => createDb({ pgliteDir: 'memory://' })
+    const db = await open()
+    return { db, another: open, cleanup: () => db.close() }
+  })
+})
+
+const postgresUrl = inject('engines').postgres
+
+describe.skipIf(!postgresUrl)('db port contract [postgres]', () => {
+  dbContract('postgres', async () => {
+    const database = await isolatedDatabase(postgresUrl!)
+    const open = () => createDb({ databaseUrl: database.url, pgliteDir: 'memory://', poolSize: 4 })
+    const db = await open()
+    return {
+      db,
+      another: open,
+      async cleanup() {
+        await db.close()
+        await database.drop()
+      },
+    }
+  })
+
+  it('lets several processes migrate one database at once: each migration runs exactly once', async () => {
+    const database = await isolatedDatabase(postgresUrl!)
+    const handles = await Promise.all(
+      [1, 2, 3].map(() => createDb({ databaseUrl: database.url, pgliteDir: 'memory://', poolSize: 2 })),
+    )
+    try {
+      const results = await Promise.all(handles.map((db) => migrate(db)))
+      // Whoever got the lock first applied everything; the others found nothing left to do.
+      expect(results.flat().sort()).toEqual(MIGRATIONS)
+      expect(results.filter((applied) => applied.length > 0)).toHaveLength(1)
+      expect(await appliedMigrations(handles[0]!)).toEqual(MIGRATIONS)
+    } finally {
+      await Promise.all(handles.map((db) => db.close()))
+      await database.drop()
+    }
+  })
+
+  it('serves display reads from the read replicas and pings them too', async () => {
+    const database = await isolatedDatabase(postgresUrl!)
+    // The primary's own URL stands in for a replica: what matters is that reads go through the reader pool.
+    const db = await createDb({
+      databaseUrl: database.url,
+      readUrls: [database.url],
+      pgliteDir: 'memory://',
+      poolSize: 2,
+    })
+    try {
+      await migrate(db)
+      await db.ping()
+      const result = await db.reader.execute(sql`SELECT count(*)::int AS n FROM schema_migrations`)
+      expect(rowsOf<{ n: number }>(result)[0]?.n).toBe(MIGRATIONS.length)
+    } finally {
+      await db.close()
+      await database.drop()
+    }
+    const unreachable = await createDb({
+      databaseUrl: postgresUrl!,
+      readUrls: ['postgres://postgres@127.0.0.1:1/none'],
+      pgliteDir: 'memory://',
+      poolSize: 1,
+    })
+    try {
+      await expect(unreachable.ping()).rejects.toThrow()
+    } finally {
+      await unreachable.close()
+    }
+  })
+})
