@@ -51,7 +51,12 @@ export function redisCache(client: RedisClient, prefix: string, localTtlMs = 1_0
 }
 
 /** Returns the cached value or loads, stores and returns it. */
-export async function readThrough<T>(cache: Cache, key: string, ttlMs: number, load: () => Promise<T>): Promise<T> {
+export async function readThrough<T>(
+  cache: Cache,
+  key: string,
+  ttlMs: number,
+  load: () => Promise<T>,
+): Promise<T> {
   const hit = await cache.get<T>(key)
   if (hit !== undefined) return hit
   const value = await load()

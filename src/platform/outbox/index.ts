@@ -15,7 +15,8 @@ export async function appendToOutbox(tx: Executor, entries: OutboxEntry[]): Prom
   if (entries.length === 0) return []
   const ids = entries.map(() => uuidv7())
   const rows = entries.map(
-    (entry, i) => sql`(${ids[i]}::uuid, ${entry.topic}, ${entry.key}, ${JSON.stringify(entry.payload)}::jsonb)`,
+    (entry, i) =>
+      sql`(${ids[i]}::uuid, ${entry.topic}, ${entry.key}, ${JSON.stringify(entry.payload)}::jsonb)`,
   )
   await tx.execute(sql`INSERT INTO outbox (id, topic, key, payload) VALUES ${sql.join(rows, sql`, `)}`)
   return ids
@@ -30,7 +31,13 @@ const BATCH = 500
  */
 export async function relayOnce(db: Db, bus: EventBus): Promise<number> {
   return db.primary.transaction(async (tx) => {
-    const rows = rowsOf<{ id: string; topic: string; key: string; payload: unknown; created_at: Date | string }>(
+    const rows = rowsOf<{
+      id: string
+      topic: string
+      key: string
+      payload: unknown
+      created_at: Date | string
+    }>(
       await tx.execute(sql`
         SELECT id, topic, key, payload, created_at FROM outbox
         WHERE published_at IS NULL
