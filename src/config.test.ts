@@ -239,7 +239,7 @@ describe('README', () => {
       (match) => match[1],
     )
     const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8')
-    const documented = [...readme.matchAll(/^\| `([A-Z][A-Z0-9_]*)` \|/gm)].map((match) => match[1])
+    const documented = [...readme.matchAll(/^\| `([A-Z][A-Z0-9_]*)`\s*\|/gm)].map((match) => match[1])
     expect(read.length).toBeGreaterThan(10)
     expect([...new Set(documented)].sort()).toEqual([...new Set(read)].sort())
   })
