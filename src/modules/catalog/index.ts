@@ -1,24 +1,20 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { EventBus } from '../../platform/bus/index.js'
 import type { Cache } from '../../platform/cache/index.js'
 import type { Db } from '../../platform/db/index.js'
-import type { Guards } from '../auth/index.js'
 import type { CreatorsService } from '../creators/index.js'
+import { PRODUCT_UPDATED } from './events.js'
+import { catalogRepository } from './repository.js'
+import { type CatalogService, catalogService } from './service.js'
 
-export interface ProductForDrop {
-  product_id: string
-  creator_id: string
-  name: string
-  base_price: number
-  currency: string
-  is_active: boolean
-  variants: { variant_id: string; sku: string; name: string }[]
-}
-
-export interface CatalogService {
-  /** Products by id with their variants, for validating and pricing drop items. */
-  productsByIds(productIds: string[]): Promise<Map<string, ProductForDrop>>
-}
+export {
+  type CatalogEvent,
+  PRODUCT_CREATED,
+  PRODUCT_UPDATED,
+  type ProductCreatedEvent,
+  type ProductUpdatedEvent,
+} from './events.js'
+export { catalogRoutes } from './routes.js'
+export type { CatalogService, Product, ProductForDrop, Variant } from './service.js'
 
 export interface CatalogDeps {
   db: Db
@@ -27,14 +23,13 @@ export interface CatalogDeps {
   creators: Pick<CreatorsService, 'byUser'>
 }
 
-export function createCatalogModule(_deps: CatalogDeps): { service: CatalogService } {
-  return {
-    service: {
-      async productsByIds() {
-        throw new Error('catalog module not built yet')
-      },
-    },
-  }
+export function createCatalogModule(deps: CatalogDeps): { service: CatalogService } {
+  const service = catalogService({
+    repo: catalogRepository(deps.db),
+    cache: deps.cache,
+    creators: deps.creators,
+  })
+  // Another process may have changed the product; its event is the signal to drop our cached copy.
+  deps.bus.subscribe({ topics: [PRODUCT_UPDATED], handler: (event) => service.forget(event.key) })
+  return { service }
 }
-
-export const catalogRoutes: FastifyPluginAsyncTypebox<{ catalog: CatalogService; guards: Guards }> = async () => {}
