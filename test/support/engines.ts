@@ -74,12 +74,28 @@ export interface TestApp {
   close(): Promise<void>
 }
 
+export interface StartOptions {
+  /** Keep the embedded database in this directory instead of in memory (restart tests). */
+  pgliteDir?: string
+  /** Use this existing PostgreSQL database; it is neither created nor dropped by this app. */
+  databaseUrl?: string
+  /** Write generated secrets to DATA_DIR, as a real deployment does. */
+  persistSecrets?: boolean
+}
+
 /**
  * Starts LiveDrop on a random port with its own database (PGlite in memory, or a fresh PostgreSQL
- * database) and its own Redis key prefix.
+ * database) and its own Redis key prefix. Variables in `env` win over the test defaults; an empty
+ * value unsets a default (e.g. `JWT_SECRET: ''` makes the app generate its own).
  */
-export async function startApp(shape: Shape, env: Record<string, string> = {}): Promise<TestApp> {
-  const database = shape.databaseUrl ? await isolatedDatabase(shape.databaseUrl) : undefined
+export async function startApp(
+  shape: Shape,
+  env: Record<string, string> = {},
+  options: StartOptions = {},
+): Promise<TestApp> {
+  const database =
+    shape.databaseUrl && !options.databaseUrl ? await isolatedDatabase(shape.databaseUrl) : undefined
+  const databaseUrl = shape.databaseUrl ? (options.databaseUrl ?? database?.url) : undefined
   const config = loadConfig(
     {
       PORT: '0',
@@ -91,19 +107,25 @@ export async function startApp(shape: Shape, env: Record<string, string> = {}): 
       PAYMENT_WEBHOOK_SECRET: randomBytes(32).toString('hex'),
       REDIS_KEY_PREFIX: `${uniqueName('t')}:`,
       COUNT_FLUSH_MS: '50',
-      ...(database ? { DATABASE_URL: database.url } : {}),
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       ...(shape.redisUrl ? { REDIS_URL: shape.redisUrl } : {}),
       ...env,
     },
-    { persistSecrets: false },
+    { persistSecrets: options.persistSecrets ?? false },
   )
-  const app = await buildApp(config, { pgliteDir: 'memory://' })
+  let app: LiveDrop
+  try {
+    app = await buildApp(config, { pgliteDir: options.pgliteDir ?? 'memory://' })
+  } catch (error) {
+    await database?.drop()
+    throw error
+  }
   const url = await app.listen()
   return {
     app,
     url,
     config,
-    databaseUrl: database?.url,
+    databaseUrl,
     async close() {
       await app.close()
       await database?.drop()

@@ -39,9 +39,9 @@ export function decodeCursor(cursor: string, shape: readonly ('string' | 'number
       kind === 'number'
         ? typeof value === 'number' && Number.isFinite(value)
         : typeof value === 'string' &&
-          (kind === 'string' ||
+          ((kind === 'string' && !value.includes('\u0000')) ||
             (kind === 'uuid' && UUID.test(value)) ||
-            (kind === 'date' && ISO_DATE.test(value) && !Number.isNaN(Date.parse(value))))
+            (kind === 'date' && isIsoDate(value)))
     if (!ok) throw invalidCursor()
   })
   return values as (string | number)[]
@@ -49,6 +49,16 @@ export function decodeCursor(cursor: string, shape: readonly ('string' | 'number
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+
+/**
+ * Only what `toISOString` prints, from year 1 (PostgreSQL has no year 0): JavaScript rolls "02-30" over
+ * to March where PostgreSQL refuses it.
+ */
+function isIsoDate(value: string): boolean {
+  if (!ISO_DATE.test(value) || value.startsWith('0000')) return false
+  const date = new Date(value)
+  return !Number.isNaN(date.getTime()) && date.toISOString() === value
+}
 
 /** Runs a keyset query for limit + 1 rows and turns the extra row into the next cursor. */
 export function toPage<Row, Item>(

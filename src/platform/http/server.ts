@@ -52,7 +52,12 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
       return typeof incoming === 'string' && INCOMING_REQUEST_ID.test(incoming) ? incoming : uuidv7()
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Undecodable URLs and over-long path parameters get the same problem+json as every other error.
+    frameworkErrors: errorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>()
+
+  // The API speaks JSON only: any other body answers 415 instead of being parsed as a string.
+  app.removeContentTypeParser('text/plain')
 
   app.setValidatorCompiler(validatorCompiler())
   app.setErrorHandler(errorHandler)
