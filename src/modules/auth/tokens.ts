@@ -10,7 +10,18 @@ export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60
 const ISSUER = 'livedrop'
 
 export function accessTokens(secret: string) {
-  const key = new TextEncoder().encode(secret)
+  // Imported once: handing jose the raw bytes would import the key again on every sign and verify.
+  let imported: Promise<CryptoKey> | undefined
+  const keyOf = () => {
+    imported ??= crypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode(secret),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign', 'verify'],
+    )
+    return imported
+  }
   return {
     async sign(principal: Principal): Promise<string> {
       return new SignJWT({ roles: principal.roles })
@@ -19,12 +30,12 @@ export function accessTokens(secret: string) {
         .setIssuer(ISSUER)
         .setIssuedAt()
         .setExpirationTime(`${ACCESS_TOKEN_TTL_SECONDS}s`)
-        .sign(key)
+        .sign(await keyOf())
     },
     /** The principal of a valid token, or undefined for an invalid, expired or forged one. */
     async verify(token: string): Promise<Principal | undefined> {
       try {
-        const { payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: ['HS256'] })
+        const { payload } = await jwtVerify(token, await keyOf(), { issuer: ISSUER, algorithms: ['HS256'] })
         if (typeof payload.sub !== 'string') return undefined
         const roles = Array.isArray(payload.roles) ? payload.roles.filter((r) => typeof r === 'string') : []
         return { userId: payload.sub, roles }

@@ -13,27 +13,55 @@ type After = { createdAt: string; id: string } | undefined
 /** How many deltas one fold takes at most; the rest wait for the next tick. */
 const FOLD_BATCH = 100_000
 
+type EdgeRow = { creator_id: string; user_id: string; created_at: Date | string }
+
+/** The statements of the follow hot path, prepared once per connection. */
+function prepareStatements(db: Db) {
+  const creatorId = sql.placeholder('creatorId')
+  const userId = sql.placeholder('userId')
+  const limit = sql.placeholder('limit')
+  return {
+    follow: db.prepare<{ created_at: Date | string; created: boolean }>(
+      'follows_follow',
+      sql`
+        WITH inserted AS (
+          INSERT INTO follows (creator_id, user_id) VALUES (${creatorId}::uuid, ${userId}::uuid)
+          ON CONFLICT DO NOTHING RETURNING created_at
+        ), counted AS (
+          INSERT INTO follower_count_deltas (creator_id, delta) SELECT ${creatorId}::uuid, 1 FROM inserted
+        )
+        SELECT created_at, true AS created FROM inserted
+        UNION ALL
+        SELECT created_at, false FROM follows
+        WHERE creator_id = ${creatorId}::uuid AND user_id = ${userId}::uuid AND NOT EXISTS (SELECT 1 FROM inserted)`,
+    ),
+    followersFirst: db.prepare<EdgeRow>(
+      'follows_followers_first',
+      sql`
+        SELECT creator_id, user_id, created_at FROM follows
+        WHERE creator_id = ${creatorId}::uuid
+        ORDER BY created_at DESC, user_id DESC LIMIT ${limit}::int`,
+    ),
+    followersAfter: db.prepare<EdgeRow>(
+      'follows_followers_after',
+      sql`
+        SELECT creator_id, user_id, created_at FROM follows
+        WHERE creator_id = ${creatorId}::uuid
+          AND (created_at, user_id) < (${sql.placeholder('afterCreatedAt')}::timestamptz, ${sql.placeholder('afterUserId')}::uuid)
+        ORDER BY created_at DESC, user_id DESC LIMIT ${limit}::int`,
+    ),
+  }
+}
+
 export function followsRepository(db: Db) {
+  const statements = prepareStatements(db)
   return {
     /** Inserts the edge and its +1 delta in one statement; `created` is false when it already existed. */
     async follow(
       creatorId: string,
       userId: string,
     ): Promise<{ createdAt: Date; created: boolean } | undefined> {
-      const rows = rowsOf<{ created_at: Date | string; created: boolean }>(
-        await db.primary.execute(sql`
-          WITH inserted AS (
-            INSERT INTO follows (creator_id, user_id) VALUES (${creatorId}, ${userId})
-            ON CONFLICT DO NOTHING RETURNING created_at
-          ), counted AS (
-            INSERT INTO follower_count_deltas (creator_id, delta) SELECT ${creatorId}::uuid, 1 FROM inserted
-          )
-          SELECT created_at, true AS created FROM inserted
-          UNION ALL
-          SELECT created_at, false FROM follows
-          WHERE creator_id = ${creatorId} AND user_id = ${userId} AND NOT EXISTS (SELECT 1 FROM inserted)`),
-      )
-      const row = rows[0]
+      const [row] = await statements.follow.primary({ creatorId, userId })
       return row && { createdAt: new Date(row.created_at), created: row.created }
     },
 
@@ -56,16 +84,19 @@ export function followsRepository(db: Db) {
 
     /** A creator's followers, newest first, keyset-paginated on (created_at, user_id). */
     async followers(creatorId: string, limit: number, after: After): Promise<Edge[]> {
-      return db.reader
-        .select()
-        .from(follows)
-        .where(
-          after
-            ? sql`${follows.creatorId} = ${creatorId} AND (${follows.createdAt}, ${follows.userId}) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`
-            : eq(follows.creatorId, creatorId),
-        )
-        .orderBy(sql`${follows.createdAt} DESC, ${follows.userId} DESC`)
-        .limit(limit + 1)
+      const rows = after
+        ? await statements.followersAfter.reader({
+            creatorId,
+            limit: limit + 1,
+            afterCreatedAt: after.createdAt,
+            afterUserId: after.id,
+          })
+        : await statements.followersFirst.reader({ creatorId, limit: limit + 1 })
+      return rows.map((r) => ({
+        creatorId: r.creator_id,
+        userId: r.user_id,
+        createdAt: new Date(r.created_at),
+      }))
     },
 
     /** The creators a user follows, newest first, keyset-paginated on (created_at, creator_id). */

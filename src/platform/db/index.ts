@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
-import { sql } from 'drizzle-orm'
+import { fillPlaceholders, type SQL, sql } from 'drizzle-orm'
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
-import { withReplicas } from 'drizzle-orm/pg-core'
+import { PgDialect, withReplicas } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import pg from 'pg'
 
@@ -19,10 +19,30 @@ export interface Db {
   readonly primary: Orm
   /** Reads for display; served by replicas when DATABASE_READ_URLS is set. */
   readonly reader: Orm
+  /**
+   * A hot-path statement, written with Drizzle's `sql` tag and `sql.placeholder(name)` for its values,
+   * that each connection parses once and PostgreSQL may plan once. `name` must be unique per statement.
+   */
+  prepare<Row>(name: string, statement: SQL): Prepared<Row>
   /** Runs a multi-statement SQL script (migrations) while holding a cluster-wide lock. */
   runScriptsLocked(run: (execScript: (script: string) => Promise<void>) => Promise<void>): Promise<void>
   ping(): Promise<void>
   close(): Promise<void>
+}
+
+export interface Prepared<Row> {
+  /** Writes and reads that decide something. */
+  primary(values: Record<string, unknown>): Promise<Row[]>
+  /** Reads for display (a replica when there are any). */
+  reader(values: Record<string, unknown>): Promise<Row[]>
+}
+
+const dialect = new PgDialect()
+
+/** The statement's text and its parameters, placeholders still unfilled. */
+function compile(statement: SQL) {
+  const { sql: text, params } = dialect.sqlToQuery(statement)
+  return { text, fill: (values: Record<string, unknown>) => fillPlaceholders(params, values) }
 }
 
 export interface DbOptions {
@@ -57,10 +77,21 @@ async function createPostgres(url: string, options: DbOptions): Promise<Db> {
   const replicas = replicaPools.map((p) => drizzlePg(p) as unknown as Orm)
   const [first, ...rest] = replicas
   const reader = first ? (withReplicas(primary, [first, ...rest]) as unknown as Orm) : primary
+  const readPools = replicaPools.length > 0 ? replicaPools : [pool]
   return {
     kind: 'postgres',
     primary,
     reader,
+    prepare<Row>(name: string, statement: SQL): Prepared<Row> {
+      const { text, fill } = compile(statement)
+      // node-postgres keeps a named statement prepared on each connection after its first use.
+      const run = async (target: pg.Pool, values: Record<string, unknown>) =>
+        (await target.query({ name, text, values: fill(values) })).rows as Row[]
+      return {
+        primary: (values) => run(pool, values),
+        reader: (values) => run(readPools[Math.floor(Math.random() * readPools.length)]!, values),
+      }
+    },
     async runScriptsLocked(run) {
       const client = await pool.connect()
       try {
@@ -95,6 +126,12 @@ async function createPglite(dir: string): Promise<Db> {
     kind: 'pglite',
     primary: orm,
     reader: orm,
+    prepare<Row>(_name: string, statement: SQL): Prepared<Row> {
+      const { text, fill } = compile(statement)
+      const run = async (values: Record<string, unknown>) =>
+        (await client.query<Row>(text, fill(values))).rows
+      return { primary: run, reader: run }
+    },
     async runScriptsLocked(run) {
       // One process owns an embedded database; PGlite serialises statements itself.
       await run(async (script) => {

@@ -1,0 +1,59 @@
+// The parts of autocannon's API the benchmarks use (the package ships no types).
+declare module 'autocannon' {
+  import type { EventEmitter } from 'node:events'
+
+  export interface RequestSpec {
+    method?: string
+    path?: string
+    headers?: Record<string, string>
+    body?: string | Buffer
+    setupRequest?: (request: RequestSpec, context: Record<string, unknown>) => RequestSpec | undefined
+  }
+
+  export interface Options {
+    url: string
+    connections?: number
+    pipelining?: number
+    duration?: number
+    amount?: number
+    timeout?: number
+    method?: string
+    headers?: Record<string, string>
+    body?: string | Buffer
+    requests?: RequestSpec[]
+  }
+
+  export interface Histogram {
+    average: number
+    mean: number
+    stddev: number
+    min: number
+    max: number
+    total: number
+    p50: number
+    p90: number
+    p97_5: number
+    p99: number
+    p99_9: number
+  }
+
+  export interface Result {
+    duration: number
+    start: Date
+    finish: Date
+    errors: number
+    timeouts: number
+    non2xx: number
+    '2xx': number
+    latency: Histogram
+    requests: Histogram & { sent: number }
+    statusCodeStats: Record<string, { count: number }>
+  }
+
+  export interface Instance extends EventEmitter {
+    stop(): void
+  }
+
+  function autocannon(options: Options): Instance & PromiseLike<Result>
+  export default autocannon
+}

@@ -1,0 +1,59 @@
+import { startChild } from './child.js'
+import { type CpuUse, cpuMeter } from './cpu.js'
+import { type LoadResult, load } from './load.js'
+
+/**
+ * The bare `node:http` hello-world, in its own process, loaded exactly like the app is (same
+ * connections, same duration, same load generator), so figures can be given as a ratio to it.
+ */
+export async function helloWorldRate(options: {
+  connections: number
+  duration: number
+  warmup?: number
+}): Promise<LoadResult & { cpu: CpuUse }> {
+  const child = await startChild('./hello-child.ts', {})
+  try {
+    if (options.warmup)
+      await load({ url: child.url, connections: options.connections, duration: options.warmup })
+    const meter = cpuMeter({ server: child.process.pid })
+    const result = await load({
+      url: child.url,
+      connections: options.connections,
+      duration: options.duration,
+    })
+    return { ...result, cpu: meter() }
+  } finally {
+    await child.stop()
+  }
+}
+
+/**
+ * The raw-SQL ceiling: one statement run straight through node-postgres (no HTTP, no app) with `pool`
+ * connections kept busy for `duration` seconds. `values(i)` gives the parameters of the i-th execution.
+ */
+export async function rawSqlRate(options: {
+  url: string
+  text: string
+  values: (i: number) => unknown[]
+  pool: number
+  duration: number
+}): Promise<{ rate: number; statements: number; seconds: number; pool: number }> {
+  const pg = (await import('pg')).default
+  const pool = new pg.Pool({ connectionString: options.url, max: options.pool })
+  let next = 0
+  try {
+    const run = async (until: number) => {
+      while (performance.now() < until)
+        await pool.query({ name: 'raw', text: options.text, values: options.values(next++) })
+    }
+    // Warm every connection (and its prepared statement) first.
+    await Promise.all(Array.from({ length: options.pool }, () => run(performance.now() + 1000)))
+    const before = next
+    const started = performance.now()
+    await Promise.all(Array.from({ length: options.pool }, () => run(started + options.duration * 1000)))
+    const seconds = (performance.now() - started) / 1000
+    return { rate: (next - before) / seconds, statements: next - before, seconds, pool: options.pool }
+  } finally {
+    await pool.end()
+  }
+}
