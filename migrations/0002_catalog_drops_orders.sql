@@ -47,6 +47,8 @@ CREATE TABLE drops (
   -- Kept equal to sum(drop_items.current_stock) in the same transaction; its row lock orders the
   -- low-stock and sold-out crossings so each is announced exactly once.
   remaining_inventory integer NOT NULL CHECK (remaining_inventory >= 0),
+  -- Bumped with every stock change so consumers can keep the newest of out-of-order updates.
+  stock_version bigint NOT NULL DEFAULT 0,
   created_at timestamptz(3) NOT NULL DEFAULT now(),
   updated_at timestamptz(3) NOT NULL DEFAULT now(),
   CHECK (end_time > start_time)
@@ -71,7 +73,7 @@ CREATE TABLE drop_items (
   CHECK (current_stock <= initial_stock)
 );
 
--- Units a user holds or bought per drop; the CHECK-free upsert in the order transaction guards the
+-- Units a user holds or bought per drop; the guarded upsert in the order transaction enforces the
 -- per-user limit even if the gate were wrong.
 CREATE TABLE drop_purchases (
   drop_id uuid NOT NULL,
@@ -154,6 +156,8 @@ CREATE TABLE outbox (
   key text NOT NULL,
   payload jsonb NOT NULL,
   created_at timestamptz(3) NOT NULL DEFAULT now(),
+  -- A relay leases rows while it publishes them; a relay that dies lets its lease run out.
+  claimed_until timestamptz(3),
   published_at timestamptz(3)
 );
 CREATE INDEX outbox_unpublished ON outbox (created_at, id) WHERE published_at IS NULL;

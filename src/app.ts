@@ -3,12 +3,16 @@ import { type Config, runsApi, runsWorker } from './config.js'
 import { authRoutes, createAuthModule } from './modules/auth/index.js'
 import { catalogRoutes, createCatalogModule } from './modules/catalog/index.js'
 import { createCreatorsModule, creatorsRoutes } from './modules/creators/index.js'
+import { createDropsModule, dropsRoutes, startScheduler } from './modules/drops/index.js'
 import {
   createFollowsModule,
   followerCountsReader,
   followsRoutes,
   startCountFolding,
 } from './modules/follows/index.js'
+import { createInventoryModule } from './modules/inventory/index.js'
+import { createOrdersModule, ordersRoutes, startOrderHousekeeping } from './modules/orders/index.js'
+import { paymentsRoutes, testPaymentProvider } from './modules/payments/index.js'
 import { createUsersModule, usersRoutes } from './modules/users/index.js'
 import { type EventBus, inProcessBus } from './platform/bus/index.js'
 import { type Cache, memoryCache, redisCache } from './platform/cache/index.js'
@@ -82,6 +86,37 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     const creators = createCreatorsModule(db, { users, followerCounts: followerCountsReader(db) }).service
     const follows = createFollowsModule(db, { creators, users }).service
     const catalog = createCatalogModule({ db, cache, bus, creators }).service
+    // The gate reads the database through the drops module, which needs the gate: wired in two steps.
+    const stockSource = {
+      openDropIds: () => drops.openDropIds(),
+      stockState: (dropId: string) => drops.stockState(dropId),
+    }
+    const inventory = createInventoryModule({
+      redis,
+      redisKeyPrefix: config.redisKeyPrefix,
+      source: stockSource,
+      log: logger,
+    })
+    const drops = createDropsModule(db, { catalog, creators, gate: inventory.gate, cache, bus }).service
+    const orders = createOrdersModule(db, {
+      drops,
+      creators,
+      gate: inventory.gate,
+      payments: testPaymentProvider(),
+      holdTtlSeconds: config.holdTtlSeconds,
+      redis,
+      redisKeyPrefix: config.redisKeyPrefix,
+    }).service
+    bus.subscribe({
+      topics: ['drop.created'],
+      handler: (event) => {
+        const { creator_id, creator_total_drops } = event.payload as {
+          creator_id: string
+          creator_total_drops: number
+        }
+        return creators.recordDropCount(creator_id, creator_total_drops)
+      },
+    })
 
     if (runsApi(config.role)) {
       const guards = auth.guards
@@ -92,6 +127,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
           await api.register(creatorsRoutes, { creators, guards })
           await api.register(followsRoutes, { follows, guards })
           await api.register(catalogRoutes, { catalog, guards })
+          await api.register(dropsRoutes, { drops, guards })
+          await api.register(ordersRoutes, { orders, guards })
+          await api.register(paymentsRoutes, {
+            secret: config.paymentWebhookSecret,
+            onOutcome: orders.applyPaymentOutcome,
+          })
         },
         { prefix: API_PREFIX },
       )
@@ -101,6 +142,13 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       closers.unshift(relay.stop)
       const stopFolding = startCountFolding(follows.foldCounts, config.countFlushMs, logger)
       closers.unshift(stopFolding)
+      closers.unshift(startScheduler(drops, logger))
+      closers.unshift(startOrderHousekeeping(orders, logger))
+    }
+    // An in-process gate lives with the order path; a Redis gate is shared and kept by the workers.
+    if (redis ? runsWorker(config.role) : runsApi(config.role)) {
+      await inventory.rebuild()
+      closers.unshift(inventory.startReconciling(config.gateReconcileMs))
     }
 
     http.addHook('onClose', async () => {

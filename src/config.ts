@@ -28,6 +28,8 @@ export interface Config {
   bodyLimit: number
   /** How often follower counts are folded from their deltas, in ms. */
   countFlushMs: number
+  /** How often the inventory gate is compared with the database, in ms. */
+  gateReconcileMs: number
 }
 
 export class ConfigError extends Error {
@@ -174,6 +176,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     bodyLimit: integer(env, 'BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
     countFlushMs: integer(env, 'COUNT_FLUSH_MS', 200, 10, 60_000),
+    gateReconcileMs: integer(env, 'GATE_RECONCILE_MS', 5_000, 50, 3_600_000),
   }
   if (options.persistSecrets !== false && JSON.stringify(stored) !== before) {
     mkdirSync(dataDir, { recursive: true })

@@ -19,6 +19,13 @@ export function creatorsRepository(db: Db) {
       const [row] = await db.primary.select().from(creators).where(eq(creators.userId, userId))
       return row
     },
+    /** Never lowers the figure, so replayed or out-of-order events are harmless. */
+    async raiseTotalDrops(creatorId: string, totalDrops: number): Promise<void> {
+      await db.primary
+        .update(creators)
+        .set({ totalDrops: sql`greatest(${creators.totalDrops}, ${totalDrops})` })
+        .where(eq(creators.creatorId, creatorId))
+    },
     async findMany(creatorIds: string[]): Promise<CreatorRow[]> {
       if (creatorIds.length === 0) return []
       return db.reader.select().from(creators).where(inArray(creators.creatorId, creatorIds))

@@ -94,6 +94,9 @@ export function creatorsService({ repo, users, followerCounts }: CreatorsDeps) {
       return found
     },
 
+    /** Consumes drop.created: the creator's drop count as of that drop. */
+    recordDropCount: (creatorId: string, totalDrops: number) => repo.raiseTotalDrops(creatorId, totalDrops),
+
     async names(creatorIds: string[]): Promise<Map<string, string>> {
       const rows = await repo.findMany(creatorIds)
       return new Map(rows.map((r) => [r.creatorId, r.creatorName]))

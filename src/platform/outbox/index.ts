@@ -23,45 +23,53 @@ export async function appendToOutbox(tx: Executor, entries: OutboxEntry[]): Prom
 }
 
 const BATCH = 500
+/** How long a relay may take to publish what it claimed before another relay may take it over. */
+const LEASE_SECONDS = 30
 
 /**
- * Publishes unpublished outbox rows in order and marks them. Rows are claimed with SKIP LOCKED, so
- * several relays share the work; a relay that dies before commit leaves its rows for the next one
- * (at-least-once: consumers dedupe by event id).
+ * Publishes unpublished outbox rows in order and marks them. A short statement leases a batch (SKIP
+ * LOCKED, so several relays share the work); publishing happens outside any transaction, so
+ * consumers may use the database; a relay that dies before marking leaves its rows to be leased
+ * again (at-least-once: consumers dedupe by event id).
  */
 export async function relayOnce(db: Db, bus: EventBus): Promise<number> {
-  return db.primary.transaction(async (tx) => {
-    const rows = rowsOf<{
-      id: string
-      topic: string
-      key: string
-      payload: unknown
-      created_at: Date | string
-    }>(
-      await tx.execute(sql`
-        SELECT id, topic, key, payload, created_at FROM outbox
-        WHERE published_at IS NULL
+  const rows = rowsOf<{
+    id: string
+    topic: string
+    key: string
+    payload: unknown
+    created_at: Date | string
+  }>(
+    await db.primary.execute(sql`
+      UPDATE outbox SET claimed_until = now() + make_interval(secs => ${LEASE_SECONDS})
+      WHERE id IN (
+        SELECT id FROM outbox
+        WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
         ORDER BY created_at, id
         LIMIT ${BATCH}
-        FOR UPDATE SKIP LOCKED`),
-    )
-    if (rows.length === 0) return 0
-    const events: BusEvent[] = rows.map((row) => ({
+        FOR UPDATE SKIP LOCKED)
+      RETURNING id, topic, key, payload, created_at`),
+  )
+  if (rows.length === 0) return 0
+  const events: BusEvent[] = rows
+    .map((row) => ({
       id: row.id,
       topic: row.topic,
       key: row.key,
       payload: typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload,
       created_at: new Date(row.created_at).toISOString(),
     }))
-    await bus.publish(events)
-    await tx.execute(
-      sql`UPDATE outbox SET published_at = now() WHERE id IN (${sql.join(
-        rows.map((r) => sql`${r.id}::uuid`),
-        sql`, `,
-      )})`,
+    .sort((a, b) =>
+      a.created_at === b.created_at ? a.id.localeCompare(b.id) : a.created_at < b.created_at ? -1 : 1,
     )
-    return rows.length
-  })
+  await bus.publish(events)
+  await db.primary.execute(
+    sql`UPDATE outbox SET published_at = now() WHERE id IN (${sql.join(
+      rows.map((r) => sql`${r.id}::uuid`),
+      sql`, `,
+    )})`,
+  )
+  return rows.length
 }
 
 /** Runs the relay continuously; drains whole backlogs before sleeping. */

@@ -1,0 +1,98 @@
+/** Units requested of one drop item (keyed by variant id). */
+export interface GateLine {
+  variantId: string
+  quantity: number
+}
+
+export type ReserveOutcome = 'ok' | 'sold_out' | 'limit_exceeded' | 'not_loaded'
+
+/** Available units per variant and units held per user, for one drop. */
+export interface GateState {
+  items: Record<string, number>
+  users: Record<string, number>
+}
+
+/**
+ * The inventory gate: decides in one atomic step whether a purchase may proceed, before the
+ * database is touched. Sold-out and over-limit attempts stop here. The database stays the source of
+ * truth; the gate is loaded from it and reconciled with it.
+ */
+export interface InventoryGate {
+  /** Reserves every line and the user's allowance, all or nothing. */
+  reserve(dropId: string, userId: string, lines: GateLine[], perUserLimit: number): Promise<ReserveOutcome>
+  /** Undoes a reservation (failed transaction, decline, cancel, expiry). */
+  release(dropId: string, userId: string, lines: GateLine[]): Promise<void>
+  /** Loads a drop's state; with `onlyIfMissing`, leaves an already loaded drop alone. Returns whether it wrote. */
+  load(dropId: string, state: GateState, options?: { onlyIfMissing?: boolean }): Promise<boolean>
+  read(dropId: string): Promise<GateState | undefined>
+  /** Available units per variant only (cheap; for display). */
+  availability(dropId: string): Promise<Record<string, number> | undefined>
+  /** Sets one figure if it still has the value seen before (reconciliation). Returns whether it did. */
+  correct(
+    dropId: string,
+    kind: 'items' | 'users',
+    field: string,
+    seen: number,
+    value: number,
+  ): Promise<boolean>
+  close(): Promise<void>
+}
+
+export function memoryGate(): InventoryGate {
+  const drops = new Map<string, { items: Map<string, number>; users: Map<string, number> }>()
+  return {
+    async reserve(dropId, userId, lines, perUserLimit) {
+      const drop = drops.get(dropId)
+      if (!drop) return 'not_loaded'
+      const total = lines.reduce((n, l) => n + l.quantity, 0)
+      if ((drop.users.get(userId) ?? 0) + total > perUserLimit) return 'limit_exceeded'
+      const wanted = new Map<string, number>()
+      for (const line of lines) wanted.set(line.variantId, (wanted.get(line.variantId) ?? 0) + line.quantity)
+      for (const [variantId, quantity] of wanted) {
+        if ((drop.items.get(variantId) ?? -1) < quantity) return 'sold_out'
+      }
+      for (const [variantId, quantity] of wanted)
+        drop.items.set(variantId, drop.items.get(variantId)! - quantity)
+      drop.users.set(userId, (drop.users.get(userId) ?? 0) + total)
+      return 'ok'
+    },
+    async release(dropId, userId, lines) {
+      const drop = drops.get(dropId)
+      if (!drop) return
+      let total = 0
+      for (const line of lines) {
+        total += line.quantity
+        drop.items.set(line.variantId, (drop.items.get(line.variantId) ?? 0) + line.quantity)
+      }
+      const held = Math.max((drop.users.get(userId) ?? 0) - total, 0)
+      if (held === 0) drop.users.delete(userId)
+      else drop.users.set(userId, held)
+    },
+    async load(dropId, state, options) {
+      if (options?.onlyIfMissing && drops.has(dropId)) return false
+      drops.set(dropId, {
+        items: new Map(Object.entries(state.items)),
+        users: new Map(Object.entries(state.users).filter(([, n]) => n > 0)),
+      })
+      return true
+    },
+    async read(dropId) {
+      const drop = drops.get(dropId)
+      return drop && { items: Object.fromEntries(drop.items), users: Object.fromEntries(drop.users) }
+    },
+    async availability(dropId) {
+      const drop = drops.get(dropId)
+      return drop && Object.fromEntries(drop.items)
+    },
+    async correct(dropId, kind, field, seen, value) {
+      const map = drops.get(dropId)?.[kind]
+      if (!map || (map.get(field) ?? 0) !== seen) return false
+      if (kind === 'users' && value === 0) map.delete(field)
+      else map.set(field, value)
+      return true
+    },
+    async close() {
+      drops.clear()
+    },
+  }
+}

@@ -1,0 +1,104 @@
+import { luaScript, type RedisClient, runScript } from '../../platform/redis.js'
+import type { GateState, InventoryGate } from './gate.js'
+
+// KEYS: stock hash, users hash. ARGV: user, limit, then variant/quantity pairs.
+const RESERVE = luaScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'not_loaded' end
+local total = 0
+for i = 3, #ARGV, 2 do total = total + tonumber(ARGV[i + 1]) end
+local held = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+if held + total > tonumber(ARGV[2]) then return 'limit_exceeded' end
+local wanted = {}
+for i = 3, #ARGV, 2 do wanted[ARGV[i]] = (wanted[ARGV[i]] or 0) + tonumber(ARGV[i + 1]) end
+for variant, quantity in pairs(wanted) do
+  local available = tonumber(redis.call('HGET', KEYS[1], variant) or '-1')
+  if available < quantity then return 'sold_out' end
+end
+for variant, quantity in pairs(wanted) do redis.call('HINCRBY', KEYS[1], variant, -quantity) end
+redis.call('HINCRBY', KEYS[2], ARGV[1], total)
+return 'ok'
+`)
+
+// KEYS: stock hash, users hash. ARGV: user, then variant/quantity pairs.
+const RELEASE = luaScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local total = 0
+for i = 2, #ARGV, 2 do
+  redis.call('HINCRBY', KEYS[1], ARGV[i], tonumber(ARGV[i + 1]))
+  total = total + tonumber(ARGV[i + 1])
+end
+local held = redis.call('HINCRBY', KEYS[2], ARGV[1], -total)
+if held <= 0 then redis.call('HDEL', KEYS[2], ARGV[1]) end
+return 1
+`)
+
+// KEYS: stock hash, users hash. ARGV: onlyIfMissing, item count, item pairs..., user pairs...
+const LOAD = luaScript(`
+if ARGV[1] == '1' and redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2])
+local items = tonumber(ARGV[2])
+for i = 0, items - 1 do redis.call('HSET', KEYS[1], ARGV[3 + i * 2], ARGV[4 + i * 2]) end
+for i = 3 + items * 2, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+return 1
+`)
+
+// KEYS: the hash. ARGV: field, seen, value, delete-when-zero.
+const CORRECT = luaScript(`
+local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+if current ~= tonumber(ARGV[2]) then return 0 end
+if ARGV[4] == '1' and tonumber(ARGV[3]) == 0 then redis.call('HDEL', KEYS[1], ARGV[1])
+else redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
+return 1
+`)
+
+/** The gate on Redis. Every key of a drop shares the hash tag {drop:<id>}, so scripts stay atomic on a Cluster. */
+export function redisGate(client: RedisClient, prefix: string): InventoryGate {
+  const keys = (dropId: string) =>
+    [`${prefix}{drop:${dropId}}:stock`, `${prefix}{drop:${dropId}}:users`] as const
+  const pairs = (lines: { variantId: string; quantity: number }[]) =>
+    lines.flatMap((l) => [l.variantId, l.quantity])
+
+  return {
+    async reserve(dropId, userId, lines, perUserLimit) {
+      const [stock, users] = keys(dropId)
+      return (await runScript(
+        client,
+        RESERVE,
+        [stock, users],
+        [userId, perUserLimit, ...pairs(lines)],
+      )) as never
+    },
+    async release(dropId, userId, lines) {
+      const [stock, users] = keys(dropId)
+      await runScript(client, RELEASE, [stock, users], [userId, ...pairs(lines)])
+    },
+    async load(dropId, state, options) {
+      const [stock, users] = keys(dropId)
+      const items = Object.entries(state.items)
+      const holders = Object.entries(state.users).filter(([, n]) => n > 0)
+      const args = [options?.onlyIfMissing ? '1' : '0', items.length, ...items.flat(), ...holders.flat()]
+      return (await runScript(client, LOAD, [stock, users], args)) === 1
+    },
+    async read(dropId) {
+      const [stock, users] = keys(dropId)
+      const [items, holders] = await Promise.all([client.hGetAll(stock), client.hGetAll(users)])
+      if (Object.keys(items).length === 0) return undefined
+      const numbers = (record: Record<string, string>) =>
+        Object.fromEntries(Object.entries(record).map(([k, v]) => [k, Number(v)]))
+      return { items: numbers(items), users: numbers(holders) } satisfies GateState
+    },
+    async availability(dropId) {
+      const items = await client.hGetAll(keys(dropId)[0])
+      if (Object.keys(items).length === 0) return undefined
+      return Object.fromEntries(Object.entries(items).map(([k, v]) => [k, Number(v)]))
+    },
+    async correct(dropId, kind, field, seen, value) {
+      const [stock, users] = keys(dropId)
+      const key = kind === 'items' ? stock : users
+      return (
+        (await runScript(client, CORRECT, [key], [field, seen, value, kind === 'users' ? '1' : '0'])) === 1
+      )
+    },
+    async close() {},
+  }
+}

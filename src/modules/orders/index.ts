@@ -1,0 +1,43 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Db } from '../../platform/db/index.js'
+import { every } from '../../platform/loop.js'
+import type { RedisClient } from '../../platform/redis.js'
+import { memoryIdempotencyStore, redisIdempotencyStore } from './idempotency.js'
+import { ordersRepository } from './repository.js'
+import { type OrdersDeps, ordersService } from './service.js'
+
+export type { OrderEvents, OrderTopic } from './events.js'
+export {
+  fingerprint,
+  type IdempotencyStore,
+  memoryIdempotencyStore,
+  redisIdempotencyStore,
+} from './idempotency.js'
+export { ordersRoutes } from './routes.js'
+export type { Order, OrderReply, OrdersService } from './service.js'
+
+export function createOrdersModule(
+  db: Db,
+  deps: Omit<OrdersDeps, 'db' | 'repo' | 'idempotency'> & {
+    redis: RedisClient | undefined
+    redisKeyPrefix: string
+  },
+) {
+  const { redis, redisKeyPrefix, ...rest } = deps
+  const idempotency = redis ? redisIdempotencyStore(redis, redisKeyPrefix) : memoryIdempotencyStore()
+  return { service: ordersService({ db, repo: ordersRepository(db), idempotency, ...rest }) }
+}
+
+/** Expires unpaid holds (every second) and purges idempotency records past their keeping time (hourly). */
+export function startOrderHousekeeping(
+  orders: Pick<ReturnType<typeof ordersService>, 'expireHolds' | 'purgeExpiredKeys'>,
+  log: FastifyBaseLogger,
+) {
+  const stops = [
+    every(1_000, orders.expireHolds, log, 'hold expiry'),
+    every(3_600_000, orders.purgeExpiredKeys, log, 'idempotency purge'),
+  ]
+  return async () => {
+    await Promise.all(stops.map((stop) => stop()))
+  }
+}

@@ -1,0 +1,169 @@
+import { and, asc, eq, inArray, sql } from 'drizzle-orm'
+import { type Db, type Executor, rowsOf, type Tx } from '../../platform/db/index.js'
+import { type OrderItemRow, type OrderRow, type OrderStatus, orderItems, orders } from './schema.js'
+
+export interface NewOrder {
+  row: OrderRow
+  items: OrderItemRow[]
+  fingerprint: string
+  /** The exact response body, kept for replays. */
+  response: string
+  responseStatus: number
+}
+
+export interface HistoryEntry {
+  at: Date
+  fromStatus: OrderStatus | null
+  toStatus: OrderStatus
+  actor: string
+  reason: string
+}
+
+/** Raised in the transaction when a (user, key) already has a durable record. */
+export class KeyAlreadyUsed extends Error {
+  constructor(
+    readonly userId: string,
+    readonly key: string,
+  ) {
+    super('idempotency key already used')
+    this.name = 'KeyAlreadyUsed'
+  }
+}
+
+export function ordersRepository(db: Db) {
+  return {
+    /** Writes placed orders: durable idempotency records, orders, items and the audit trail. */
+    async insertPlaced(tx: Tx, placed: NewOrder[], actorOf: (o: OrderRow) => string): Promise<void> {
+      const keys = placed.map(
+        (o) =>
+          sql`(${o.row.userId}::uuid, ${o.row.idempotencyKey}, ${o.fingerprint}, 'completed', ${o.responseStatus}::integer, ${o.response}, now() + interval '25 hours')`,
+      )
+      const claimed = rowsOf<{ user_id: string; key: string }>(
+        await tx.execute(sql`
+          INSERT INTO idempotency_keys (user_id, key, fingerprint, state, status_code, response, expires_at)
+          VALUES ${sql.join(keys, sql`, `)}
+          ON CONFLICT (user_id, key) DO NOTHING
+          RETURNING user_id, key`),
+      )
+      if (claimed.length !== placed.length) {
+        const got = new Set(claimed.map((c) => `${c.user_id}|${c.key}`))
+        const taken = placed.find((o) => !got.has(`${o.row.userId}|${o.row.idempotencyKey}`))!
+        throw new KeyAlreadyUsed(taken.row.userId, taken.row.idempotencyKey)
+      }
+      await tx.insert(orders).values(placed.map((o) => o.row))
+      await tx.insert(orderItems).values(placed.flatMap((o) => o.items))
+      await tx.execute(sql`
+        INSERT INTO order_events (order_id, from_status, to_status, actor, reason, at)
+        VALUES ${sql.join(
+          placed.map(
+            (o) =>
+              sql`(${o.row.orderId}::uuid, NULL, ${o.row.status}, ${actorOf(o.row)}, 'placed', ${o.row.createdAt.toISOString()}::timestamptz)`,
+          ),
+          sql`, `,
+        )}`)
+    },
+
+    /** The durable record of a finished request, when the fast store has forgotten it. */
+    async storedResponse(userId: string, key: string) {
+      const rows = rowsOf<{ fingerprint: string; status_code: number; response: string }>(
+        await db.primary.execute(sql`
+          SELECT fingerprint, status_code, response FROM idempotency_keys
+          WHERE user_id = ${userId} AND key = ${key} AND state = 'completed'`),
+      )
+      return rows[0]
+    },
+
+    async find(orderId: string, executor: Executor = db.primary): Promise<OrderRow | undefined> {
+      const [row] = await executor.select().from(orders).where(eq(orders.orderId, orderId))
+      return row
+    },
+
+    async itemsOf(orderIds: string[], executor: Executor = db.primary): Promise<OrderItemRow[]> {
+      if (orderIds.length === 0) return []
+      return executor
+        .select()
+        .from(orderItems)
+        .where(inArray(orderItems.orderId, orderIds))
+        .orderBy(asc(orderItems.orderId), asc(orderItems.position))
+    },
+
+    /**
+     * Moves an order from one of `from` to `to`, with its audit row, and returns the new row; undefined
+     * when the order was not in one of those states (someone else moved it first).
+     */
+    async transition(
+      tx: Tx,
+      orderId: string,
+      from: OrderStatus[],
+      to: OrderStatus,
+      audit: { actor: string; reason: string },
+    ): Promise<{ row: OrderRow; from: OrderStatus } | undefined> {
+      const before = rowsOf<{ status: OrderStatus }>(
+        await tx.execute(sql`SELECT status FROM orders WHERE order_id = ${orderId} FOR UPDATE`),
+      )[0]
+      if (!before || !from.includes(before.status)) return undefined
+      const [row] = await tx
+        .update(orders)
+        .set({
+          status: to,
+          updatedAt: sql`now()`,
+          ...(to === 'pending' ? {} : { holdExpiresAt: null }),
+        })
+        .where(and(eq(orders.orderId, orderId), eq(orders.status, before.status)))
+        .returning()
+      await tx.execute(sql`
+        INSERT INTO order_events (order_id, from_status, to_status, actor, reason)
+        VALUES (${orderId}, ${before.status}, ${to}, ${audit.actor}, ${audit.reason})`)
+      return { row: row!, from: before.status }
+    },
+
+    async history(orderId: string): Promise<HistoryEntry[]> {
+      const rows = rowsOf<{
+        at: Date | string
+        from_status: OrderStatus | null
+        to_status: OrderStatus
+        actor: string
+        reason: string
+      }>(
+        await db.primary.execute(sql`
+          SELECT at, from_status, to_status, actor, reason FROM order_events
+          WHERE order_id = ${orderId} ORDER BY event_id`),
+      )
+      return rows.map((r) => ({
+        at: new Date(r.at),
+        fromStatus: r.from_status,
+        toStatus: r.to_status,
+        actor: r.actor,
+        reason: r.reason,
+      }))
+    },
+
+    /** A user's orders, newest first, keyset on (created_at, order_id). */
+    async listByUser(userId: string, limit: number, after?: { createdAt: string; orderId: string }) {
+      return db.reader
+        .select()
+        .from(orders)
+        .where(
+          after
+            ? sql`${orders.userId} = ${userId} AND (${orders.createdAt}, ${orders.orderId}) < (${after.createdAt}::timestamptz, ${after.orderId}::uuid)`
+            : eq(orders.userId, userId),
+        )
+        .orderBy(sql`${orders.createdAt} DESC, ${orders.orderId} DESC`)
+        .limit(limit + 1)
+    },
+
+    async dueHolds(limit: number): Promise<string[]> {
+      const rows = rowsOf<{ order_id: string }>(
+        await db.primary.execute(sql`
+          SELECT order_id FROM orders WHERE status = 'pending' AND hold_expires_at <= now()
+          ORDER BY hold_expires_at LIMIT ${limit}`),
+      )
+      return rows.map((r) => r.order_id)
+    },
+
+    async purgeExpiredKeys(): Promise<void> {
+      await db.primary.execute(sql`DELETE FROM idempotency_keys WHERE expires_at < now()`)
+    },
+  }
+}
+export type OrdersRepository = ReturnType<typeof ordersRepository>

@@ -1,0 +1,496 @@
+import { uuidv7 } from 'uuidv7'
+import type { Db, Tx } from '../../platform/db/index.js'
+import { AppError, forbidden, notFound, validationFailed } from '../../platform/http/errors.js'
+import { decodeCursor, type Page, toPage } from '../../platform/http/pagination.js'
+import { problemOf } from '../../platform/http/problem.js'
+import { appendToOutbox, type OutboxEntry } from '../../platform/outbox/index.js'
+import type { Principal } from '../auth/index.js'
+import type { CreatorsService } from '../creators/index.js'
+import { type DropForOrder, type DropsService, type StockClaim, StockRefused } from '../drops/index.js'
+import type { GateLine, InventoryGate } from '../inventory/index.js'
+import { DEFAULT_TEST_TOKEN, type PaymentProvider, type WebhookOutcome } from '../payments/index.js'
+import { createCommitter } from './committer.js'
+import { orderEvent } from './events.js'
+import { fingerprint, type IdempotencyStore } from './idempotency.js'
+import { KeyAlreadyUsed, type NewOrder, type OrdersRepository } from './repository.js'
+import type { OrderItemRow, OrderRow, OrderStatus } from './schema.js'
+
+export interface Order {
+  order_id: string
+  user_id: string
+  drop_id: string
+  status: OrderStatus
+  items: {
+    product_id: string
+    variant_id: string
+    quantity: number
+    unit_price: number
+    total_price: number
+  }[]
+  total_amount: number
+  currency: string
+  hold_expires_at: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface PlaceOrderInput {
+  drop_id: string
+  items: { product_id: string; variant_id?: string; quantity: number }[]
+  payment?: { method: 'card'; token: string }
+}
+
+/** An answer to POST /orders, kept byte for byte so a replay is identical. */
+export interface OrderReply {
+  status: number
+  body: string
+  problem: boolean
+  replayed: boolean
+}
+
+export interface OrdersDeps {
+  db: Db
+  repo: OrdersRepository
+  drops: Pick<DropsService, 'forOrder' | 'takeStock' | 'returnStock' | 'stockState'>
+  creators: Pick<CreatorsService, 'byUser'>
+  gate: InventoryGate
+  idempotency: IdempotencyStore
+  payments: PaymentProvider
+  holdTtlSeconds: number
+}
+
+const IDEMPOTENCY_KEY_MAX = 255
+
+export const toOrder = (row: OrderRow, items: OrderItemRow[]): Order => ({
+  order_id: row.orderId,
+  user_id: row.userId,
+  drop_id: row.dropId,
+  status: row.status,
+  items: items.map((i) => ({
+    product_id: i.productId,
+    variant_id: i.variantId,
+    quantity: i.quantity,
+    unit_price: i.unitPrice,
+    total_price: i.totalPrice,
+  })),
+  total_amount: row.totalAmount,
+  currency: row.currency,
+  hold_expires_at: row.holdExpiresAt?.toISOString() ?? null,
+  created_at: row.createdAt.toISOString(),
+  updated_at: row.updatedAt.toISOString(),
+})
+
+const REFUSALS: Record<StockRefused['reason'], () => AppError> = {
+  drop_not_live: () => new AppError(409, 'drop_not_live', 'This drop is not live'),
+  sold_out: () => new AppError(409, 'sold_out', 'Not enough stock left for this order'),
+  purchase_limit_exceeded: () =>
+    new AppError(409, 'purchase_limit_exceeded', 'This order would exceed the per-person limit of this drop'),
+}
+
+interface Placement extends NewOrder {
+  dropId: string
+  claim: StockClaim
+}
+
+/** Resolves requested items against the drop: every line names a variant of the drop, merged per variant. */
+function resolveLines(drop: DropForOrder, items: PlaceOrderInput['items']) {
+  const merged = new Map<string, number>()
+  items.forEach((item, index) => {
+    const variants = drop.variantsByProduct.get(item.product_id)
+    if (!variants) {
+      throw validationFailed([{ path: `/items/${index}/product_id`, message: 'is not sold in this drop' }])
+    }
+    let variantId = item.variant_id
+    if (variantId === undefined) {
+      if (variants.length > 1) {
+        throw validationFailed([
+          {
+            path: `/items/${index}/variant_id`,
+            message: 'is required: this product has several variants in the drop',
+          },
+        ])
+      }
+      variantId = variants[0]!
+    } else if (!variants.includes(variantId)) {
+      throw validationFailed([{ path: `/items/${index}/variant_id`, message: 'is not sold in this drop' }])
+    }
+    merged.set(variantId, (merged.get(variantId) ?? 0) + item.quantity)
+  })
+  const lines = [...merged].map(([variantId, quantity]) => {
+    const item = drop.items.get(variantId)!
+    return { productId: item.productId, variantId, quantity, unitPrice: item.price, currency: item.currency }
+  })
+  const currencies = new Set(lines.map((l) => l.currency))
+  if (currencies.size > 1) {
+    throw validationFailed([
+      { path: '/items', message: 'items priced in different currencies must be ordered separately' },
+    ])
+  }
+  return lines
+}
+
+export function ordersService(deps: OrdersDeps) {
+  const { db, repo, drops, creators, gate, idempotency, payments } = deps
+  const userActor = (userId: string) => `user:${userId}`
+
+  const committer = createCommitter<Placement>(db, async (tx, placements) => {
+    await repo.insertPlaced(tx, placements, (row) => userActor(row.userId))
+    const byDrop = placements[0]!.dropId
+    await drops.takeStock(
+      tx,
+      byDrop,
+      placements.map((p) => p.claim),
+    )
+    const events: OutboxEntry[] = []
+    for (const p of placements) {
+      const payload = { ...(JSON.parse(p.response) as Order), creator_id: p.row.creatorId }
+      events.push(orderEvent('order.created', p.row.orderId, payload))
+      if (p.row.status === 'confirmed') events.push(orderEvent('order.confirmed', p.row.orderId, payload))
+    }
+    await appendToOutbox(tx, events)
+  })
+
+  async function reserve(drop: DropForOrder, userId: string, lines: GateLine[]) {
+    let outcome = await gate.reserve(drop.dropId, userId, lines, drop.perUserLimit)
+    if (outcome === 'not_loaded') {
+      await gate.load(drop.dropId, await drops.stockState(drop.dropId), { onlyIfMissing: true })
+      outcome = await gate.reserve(drop.dropId, userId, lines, drop.perUserLimit)
+    }
+    if (outcome === 'limit_exceeded') throw REFUSALS.purchase_limit_exceeded()
+    if (outcome === 'sold_out' || outcome === 'not_loaded') throw REFUSALS.sold_out()
+  }
+
+  /** The order path after the idempotency claim: check, gate, pay, write; each step undone if a later one fails. */
+  async function place(userId: string, key: string, fp: string, input: PlaceOrderInput): Promise<OrderReply> {
+    const drop = await drops.forOrder(input.drop_id)
+    if (!drop) throw notFound('Drop')
+    const now = Date.now()
+    if (drop.status !== 'live' || now >= drop.endsAt) throw REFUSALS.drop_not_live()
+    const lines = resolveLines(drop, input.items)
+    const gateLines = lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity }))
+
+    await reserve(drop, userId, gateLines)
+    const undoReservation = () => gate.release(drop.dropId, userId, gateLines)
+
+    const orderId = uuidv7()
+    const totalAmount = lines.reduce((n, l) => n + l.unitPrice * l.quantity, 0)
+    const currency = lines[0]!.currency
+    let authorization: Awaited<ReturnType<PaymentProvider['authorize']>>
+    try {
+      const token = input.payment?.token ?? DEFAULT_TEST_TOKEN
+      authorization = await payments.authorize({ orderId, amount: totalAmount, currency, token })
+    } catch (error) {
+      await undoReservation()
+      throw error
+    }
+    if (authorization.outcome === 'declined') {
+      await undoReservation()
+      throw new AppError(
+        402,
+        'payment_declined',
+        'The payment was declined; nothing was charged and the units were released',
+      )
+    }
+
+    const createdAt = new Date(now)
+    const pending = authorization.outcome === 'pending'
+    const row: OrderRow = {
+      orderId,
+      userId,
+      dropId: drop.dropId,
+      creatorId: drop.creatorId,
+      status: pending ? 'pending' : 'confirmed',
+      totalAmount,
+      currency,
+      paymentId: authorization.paymentId,
+      holdExpiresAt: pending ? new Date(now + deps.holdTtlSeconds * 1000) : null,
+      idempotencyKey: key,
+      createdAt,
+      updatedAt: createdAt,
+    }
+    const items: OrderItemRow[] = lines.map((l, position) => ({
+      orderId,
+      position,
+      productId: l.productId,
+      variantId: l.variantId,
+      quantity: l.quantity,
+      unitPrice: l.unitPrice,
+      totalPrice: l.unitPrice * l.quantity,
+    }))
+    const status = pending ? 202 : 201
+    const response = JSON.stringify(toOrder(row, items))
+    try {
+      await committer.commit(drop.dropId, {
+        row,
+        items,
+        fingerprint: fp,
+        response,
+        responseStatus: status,
+        dropId: drop.dropId,
+        claim: {
+          orderId,
+          userId,
+          lines: gateLines.map((l, i) => ({ ...l, productId: lines[i]!.productId })),
+        },
+      })
+    } catch (error) {
+      await undoReservation()
+      await payments.void(authorization.paymentId).catch(() => {})
+      if (error instanceof StockRefused) throw REFUSALS[error.reason]()
+      if (error instanceof KeyAlreadyUsed) {
+        const stored = await repo.storedResponse(userId, key)
+        if (stored && stored.fingerprint !== fp) throw keyReused()
+        if (stored)
+          return { status: stored.status_code, body: stored.response, problem: false, replayed: true }
+      }
+      throw error
+    }
+    return { status, body: response, problem: false, replayed: false }
+  }
+
+  const keyReused = () =>
+    new AppError(
+      422,
+      'idempotency_key_reused',
+      'This Idempotency-Key was already used with a different request',
+    )
+
+  async function visibleOrder(principal: Principal, orderId: string): Promise<OrderRow> {
+    const row = await repo.find(orderId)
+    if (!row) throw notFound('Order')
+    if (row.userId === principal.userId || principal.roles.includes('admin')) return row
+    const creator = await creators.byUser(principal.userId)
+    if (creator?.creator_id === row.creatorId) return row
+    throw notFound('Order')
+  }
+
+  async function present(row: OrderRow): Promise<Order> {
+    return toOrder(row, await repo.itemsOf([row.orderId]))
+  }
+
+  /** Ends a held or paid order and returns its units, in one transaction, then frees them in the gate. */
+  async function release(
+    orderId: string,
+    from: OrderStatus[],
+    to: 'cancelled' | 'expired',
+    audit: { actor: string; reason: string },
+    extra: (tx: Tx, row: OrderRow) => OutboxEntry[] = () => [],
+  ): Promise<OrderRow | undefined> {
+    const done = await db.primary.transaction(async (tx) => {
+      const moved = await repo.transition(tx, orderId, from, to, audit)
+      if (!moved) return undefined
+      const items = await repo.itemsOf([orderId], tx)
+      const claim: StockClaim = {
+        orderId,
+        userId: moved.row.userId,
+        lines: items.map((i) => ({ productId: i.productId, variantId: i.variantId, quantity: i.quantity })),
+      }
+      await drops.returnStock(tx, moved.row.dropId, claim)
+      const payload = { ...toOrder(moved.row, items), creator_id: moved.row.creatorId }
+      const topic = to === 'cancelled' ? 'order.cancelled' : 'order.expired'
+      await appendToOutbox(tx, [
+        to === 'cancelled'
+          ? orderEvent('order.cancelled', orderId, { ...payload, reason: audit.reason })
+          : orderEvent(topic as 'order.expired', orderId, payload),
+        ...extra(tx, moved.row),
+      ])
+      return { row: moved.row, claim }
+    })
+    if (!done) return undefined
+    await gate.release(done.row.dropId, done.row.userId, done.claim.lines)
+    return done.row
+  }
+
+  async function confirm(orderId: string, audit: { actor: string; reason: string }) {
+    return db.primary.transaction(async (tx) => {
+      const moved = await repo.transition(tx, orderId, ['pending'], 'confirmed', audit)
+      if (!moved) return undefined
+      const items = await repo.itemsOf([orderId], tx)
+      await appendToOutbox(tx, [
+        orderEvent('order.confirmed', orderId, {
+          ...toOrder(moved.row, items),
+          creator_id: moved.row.creatorId,
+        }),
+      ])
+      return moved.row
+    })
+  }
+
+  return {
+    /** POST /orders with Idempotency-Key semantics: one order per key per user, replays byte-identical. */
+    async placeIdempotent(
+      userId: string,
+      key: string | undefined,
+      input: PlaceOrderInput,
+    ): Promise<OrderReply> {
+      if (key === undefined || key.length === 0) {
+        throw new AppError(400, 'idempotency_key_missing', 'The Idempotency-Key header is required')
+      }
+      if (key.length > IDEMPOTENCY_KEY_MAX) {
+        throw validationFailed([
+          { path: 'headers/idempotency-key', message: `must be 1 to ${IDEMPOTENCY_KEY_MAX} characters` },
+        ])
+      }
+      const fp = fingerprint(input)
+      const begun = await idempotency.begin(userId, key, fp)
+      if (begun.state === 'mismatch') throw keyReused()
+      if (begun.state === 'in_flight') {
+        throw new AppError(
+          409,
+          'idempotency_key_in_use',
+          'A request with this Idempotency-Key is still being processed',
+        )
+      }
+      if (begun.state === 'done')
+        return { status: begun.status, body: begun.body, problem: begun.status >= 400, replayed: true }
+
+      let reply: OrderReply
+      try {
+        reply = await place(userId, key, fp, input)
+      } catch (error) {
+        if (!(error instanceof AppError) || error.status >= 500) {
+          await idempotency.abandon(userId, key).catch(() => {})
+          throw error
+        }
+        const problem = problemOf(error.status, error.code, error.message, error.details?.errors)
+        reply = { status: error.status, body: JSON.stringify(problem), problem: true, replayed: false }
+      }
+      await idempotency.finish(userId, key, fp, reply.status, reply.body)
+      return reply
+    },
+
+    async get(principal: Principal, orderId: string): Promise<Order> {
+      return present(await visibleOrder(principal, orderId))
+    },
+
+    async history(principal: Principal, orderId: string) {
+      await visibleOrder(principal, orderId)
+      const entries = await repo.history(orderId)
+      return {
+        items: entries.map((e) => ({
+          at: e.at.toISOString(),
+          from_status: e.fromStatus,
+          to_status: e.toStatus,
+          actor: e.actor,
+          reason: e.reason,
+        })),
+      }
+    },
+
+    /** Owner cancels (pending or confirmed; units return to stock); the drop's creator or an admin ships. */
+    async update(
+      principal: Principal,
+      orderId: string,
+      change: { status: 'cancelled' | 'shipped' },
+    ): Promise<Order> {
+      const row = await visibleOrder(principal, orderId)
+      const actor = userActor(principal.userId)
+      if (change.status === 'cancelled') {
+        if (row.userId !== principal.userId) throw forbidden('Only the buyer can cancel an order')
+        const done = await release(orderId, ['pending', 'confirmed'], 'cancelled', {
+          actor,
+          reason: 'cancelled by buyer',
+        })
+        if (!done) throw invalidTransition(row.status, 'cancelled')
+        return present(done)
+      }
+      const isSeller =
+        principal.roles.includes('admin') ||
+        (await creators.byUser(principal.userId))?.creator_id === row.creatorId
+      if (!isSeller) throw forbidden('Only the drop’s creator or an admin can mark an order shipped')
+      const shipped = await db.primary.transaction(async (tx) => {
+        const moved = await repo.transition(tx, orderId, ['confirmed'], 'shipped', {
+          actor,
+          reason: 'marked shipped',
+        })
+        if (!moved) return undefined
+        const items = await repo.itemsOf([orderId], tx)
+        await appendToOutbox(tx, [
+          orderEvent('order.shipped', orderId, {
+            ...toOrder(moved.row, items),
+            creator_id: moved.row.creatorId,
+          }),
+        ])
+        return moved.row
+      })
+      if (!shipped) throw invalidTransition(row.status, 'shipped')
+      return present(shipped)
+    },
+
+    /** Newest first; self or admin. */
+    async listForUser(
+      principal: Principal,
+      userId: string,
+      query: { limit?: number; cursor?: string },
+    ): Promise<Page<Order>> {
+      if (principal.userId !== userId && !principal.roles.includes('admin')) {
+        throw forbidden('You can only list your own orders')
+      }
+      const limit = query.limit ?? 20
+      const after = query.cursor
+        ? (decodeCursor(query.cursor, ['date', 'uuid']) as [string, string])
+        : undefined
+      const rows = await repo.listByUser(userId, limit, after && { createdAt: after[0], orderId: after[1] })
+      const page = toPage(
+        rows,
+        limit,
+        (r) => [r.createdAt.toISOString(), r.orderId],
+        (r) => r,
+      )
+      const items = await repo.itemsOf(page.items.map((r) => r.orderId))
+      return {
+        items: page.items.map((r) =>
+          toOrder(
+            r,
+            items.filter((i) => i.orderId === r.orderId),
+          ),
+        ),
+        next_cursor: page.next_cursor,
+      }
+    },
+
+    /** Applies an asynchronous payment outcome reported by the signed webhook. */
+    async applyPaymentOutcome(
+      orderId: string,
+      outcome: WebhookOutcome,
+    ): Promise<{ order_id: string; status: string }> {
+      const audit = {
+        actor: 'payment',
+        reason: outcome === 'succeeded' ? 'payment succeeded' : 'payment failed',
+      }
+      const changed =
+        outcome === 'succeeded'
+          ? await confirm(orderId, audit)
+          : await release(orderId, ['pending'], 'cancelled', audit, (_tx, row) => [
+              orderEvent('payment.failed', orderId, {
+                order_id: orderId,
+                user_id: row.userId,
+                drop_id: row.dropId,
+              }),
+            ])
+      const row = changed ?? (await repo.find(orderId))
+      if (!row) throw notFound('Order')
+      return { order_id: orderId, status: row.status }
+    },
+
+    /** Expires unpaid holds whose time is up and returns their units. */
+    async expireHolds(): Promise<number> {
+      let expired = 0
+      for (const orderId of await repo.dueHolds(100)) {
+        const done = await release(orderId, ['pending'], 'expired', {
+          actor: 'system',
+          reason: 'payment hold expired',
+        })
+        if (done) expired += 1
+      }
+      return expired
+    },
+
+    purgeExpiredKeys: () => repo.purgeExpiredKeys(),
+  }
+}
+
+const invalidTransition = (from: OrderStatus, to: OrderStatus) =>
+  new AppError(409, 'invalid_status_transition', `An order that is ${from} cannot become ${to}`)
+
+export type OrdersService = ReturnType<typeof ordersService>
