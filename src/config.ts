@@ -23,6 +23,8 @@ export interface Config {
   paymentWebhookSecret: string
   holdTtlSeconds: number
   rateLimit: boolean
+  /** Trust X-Forwarded-For from a reverse proxy; off, clients could pick their own address. */
+  trustProxy: boolean
   logLevel: LogLevel
   /** Largest request body accepted, in bytes; larger bodies answer 413. */
   bodyLimit: number
@@ -173,6 +175,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
     paymentWebhookSecret: secret(env, 'PAYMENT_WEBHOOK_SECRET', stored),
     holdTtlSeconds: integer(env, 'HOLD_TTL_SECONDS', 600, 1, 7 * 24 * 3600),
     rateLimit: oneOf(env, 'RATE_LIMIT', ['on', 'off'], 'on') === 'on',
+    trustProxy: oneOf(env, 'TRUST_PROXY', ['on', 'off'], 'off') === 'on',
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     bodyLimit: integer(env, 'BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
     countFlushMs: integer(env, 'COUNT_FLUSH_MS', 200, 10, 60_000),

@@ -44,7 +44,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
   const app = Fastify({
     loggerInstance: deps.logger,
     bodyLimit: config.bodyLimit,
-    trustProxy: true,
+    trustProxy: config.trustProxy,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     genReqId: (req) => {
