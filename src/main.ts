@@ -12,7 +12,8 @@ const USAGE = `Usage: livedrop <command> [options]
 Commands:
   serve [--role api|realtime|worker|all]   migrate the database and serve (default command)
   migrate                                  apply pending database migrations and exit
-  seed [--demo]                            load demo creators, shoppers and follows
+  seed [--demo]                            load demo creators, shoppers and follows; --demo adds
+                                           products, a live drop and one starting in 2 minutes
 
 Configuration is read from the environment (and a .env file); see README.md.`
 
