@@ -10,11 +10,17 @@ import {
   followsRoutes,
   startCountFolding,
 } from './modules/follows/index.js'
-import { createInventoryModule } from './modules/inventory/index.js'
-import { createOrdersModule, ordersRoutes, startOrderHousekeeping } from './modules/orders/index.js'
+import { createInventoryModule, type InventoryModule } from './modules/inventory/index.js'
+import {
+  createOrdersModule,
+  type IdempotencyStore,
+  ordersRoutes,
+  startOrderHousekeeping,
+} from './modules/orders/index.js'
 import { paymentsRoutes, testPaymentProvider } from './modules/payments/index.js'
 import { createUsersModule, usersRoutes } from './modules/users/index.js'
-import { type EventBus, inProcessBus } from './platform/bus/index.js'
+import { type BusEvent, type EventBus, inProcessBus } from './platform/bus/index.js'
+import { natsBus } from './platform/bus/nats.js'
 import { type Cache, memoryCache, redisCache } from './platform/cache/index.js'
 import { createDb, type Db } from './platform/db/index.js'
 import { migrate } from './platform/db/migrate.js'
@@ -35,6 +41,8 @@ export interface AppOptions {
   pgliteDir?: string
   /** Apply pending migrations before serving (default true). */
   migrate?: boolean
+  /** The order path's fast idempotency store, when the caller wants to hold it (default: from config). */
+  idempotency?: IdempotencyStore
 }
 
 export interface LiveDrop {
@@ -44,6 +52,8 @@ export interface LiveDrop {
   redis: RedisClient | undefined
   bus: EventBus
   cache: Cache
+  /** The inventory gate and its reconciler (tests compare the gate with the database). */
+  inventory: InventoryModule
   /** Listens on the configured host and port (0 picks a free port); returns the base URL. */
   listen(): Promise<string>
   close(): Promise<void>
@@ -70,13 +80,21 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       : memoryRateLimitStore()
 
     const cache = redis ? redisCache(redis, config.redisKeyPrefix) : memoryCache()
-    const bus = inProcessBus((error, event) =>
-      logger.error({ err: error, eventId: event.id, topic: event.topic }, 'event consumer failed'),
-    )
+    const onBusError = (error: unknown, event?: BusEvent) =>
+      logger.error({ err: error, eventId: event?.id, topic: event?.topic }, 'event consumer failed')
+    const bus = config.natsUrl
+      ? await natsBus({
+          url: config.natsUrl,
+          stream: config.natsStream,
+          subjectPrefix: config.natsSubjectPrefix,
+          onError: onBusError,
+        })
+      : inProcessBus(onBusError)
     closers.unshift(() => bus.close())
 
     const readiness: ReadinessCheck[] = [{ name: 'database', check: () => db.ping() }]
     if (redis) readiness.push({ name: 'redis', check: async () => void (await redis.ping()) })
+    if (config.natsUrl) readiness.push({ name: 'nats', check: () => bus.ping() })
 
     const metrics = createMetrics()
     const http = await createHttpServer({ config, logger, metrics, rateLimitStore, readiness })
@@ -106,8 +124,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       holdTtlSeconds: config.holdTtlSeconds,
       redis,
       redisKeyPrefix: config.redisKeyPrefix,
+      idempotency: options.idempotency,
     }).service
     bus.subscribe({
+      group: 'creators',
       topics: ['drop.created'],
       handler: (event) => {
         const { creator_id, creator_total_drops } = event.payload as {
@@ -138,7 +158,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       )
     }
     if (runsWorker(config.role)) {
-      const relay = startRelay(db, bus, 50, logger)
+      const relay = startRelay(db, bus, 50, logger, metrics.relayLag)
       closers.unshift(relay.stop)
       const stopFolding = startCountFolding(follows.foldCounts, config.countFlushMs, logger)
       closers.unshift(stopFolding)
@@ -151,6 +171,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       closers.unshift(inventory.startReconciling(config.gateReconcileMs))
     }
 
+    await bus.ready()
     http.addHook('onClose', async () => {
       for (const close of closers) await close()
     })
@@ -163,6 +184,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       redis,
       bus,
       cache,
+      inventory,
       async listen() {
         return http.listen({ port: config.port, host: config.host })
       },

@@ -18,6 +18,9 @@ export interface Config {
   /** Prefix of every Redis key this deployment writes (before any hash tag). */
   redisKeyPrefix: string
   natsUrl: string | undefined
+  /** JetStream stream of all events, and the prefix of its subjects (`<prefix>.<topic>`). */
+  natsStream: string
+  natsSubjectPrefix: string
   role: Role
   jwtSecret: string
   paymentWebhookSecret: string
@@ -59,6 +62,16 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigError(name, `must be an integer from ${min} to ${max}, got "${raw}"`)
   }
   return value
+}
+
+/** A NATS stream or subject token: letters, digits, `_` and `-`. */
+function name(env: Env, variable: string, fallback: string): string {
+  const raw = read(env, variable)
+  if (raw === undefined) return fallback
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(raw)) {
+    throw new ConfigError(variable, `must be 1 to 64 letters, digits, "_" or "-", got "${raw}"`)
+  }
+  return raw
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
@@ -170,6 +183,8 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:', 'redis+cluster:']),
     redisKeyPrefix: read(env, 'REDIS_KEY_PREFIX') ?? 'ld:',
     natsUrl: url(env, 'NATS_URL', ['nats:', 'tls:']),
+    natsStream: name(env, 'NATS_STREAM', 'LIVEDROP'),
+    natsSubjectPrefix: name(env, 'NATS_SUBJECT_PREFIX', 'livedrop'),
     role,
     jwtSecret: secret(env, 'JWT_SECRET', stored),
     paymentWebhookSecret: secret(env, 'PAYMENT_WEBHOOK_SECRET', stored),

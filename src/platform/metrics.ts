@@ -3,6 +3,8 @@ import { collectDefaultMetrics, Histogram, Registry } from 'prom-client'
 export interface Metrics {
   registry: Registry
   httpDuration: Histogram<'method' | 'route' | 'status_code'>
+  /** Time from an event's commit to its publication on the bus. */
+  relayLag: Histogram
 }
 
 /** One registry per app instance, so several instances in one process (tests) never collide. */
@@ -16,5 +18,11 @@ export function createMetrics(): Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   })
-  return { registry, httpDuration }
+  const relayLag = new Histogram({
+    name: 'livedrop_outbox_relay_lag_seconds',
+    help: 'Time from writing an outbox event to publishing it on the bus',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  })
+  return { registry, httpDuration, relayLag }
 }

@@ -3,6 +3,7 @@ import pg from 'pg'
 import { describe, inject } from 'vitest'
 import { buildApp, type LiveDrop } from '../../src/app.js'
 import { type Config, loadConfig } from '../../src/config.js'
+import type { IdempotencyStore } from '../../src/modules/orders/index.js'
 
 export interface Shape {
   /** `embedded` (PGlite, in-process stores) or `postgres+redis`. */
@@ -20,7 +21,7 @@ export function shapes(): Shape[] {
   return [
     { name: 'embedded', available: true },
     {
-      name: 'postgres+redis',
+      name: engines.nats ? 'postgres+redis+nats' : 'postgres+redis',
       available: Boolean(engines.postgres && engines.redis),
       databaseUrl: engines.postgres,
       redisUrl: engines.redis,
@@ -81,6 +82,8 @@ export interface StartOptions {
   databaseUrl?: string
   /** Write generated secrets to DATA_DIR, as a real deployment does. */
   persistSecrets?: boolean
+  /** Hand the app this fast idempotency store instead of the one its config implies. */
+  idempotency?: IdempotencyStore
 }
 
 /**
@@ -109,13 +112,19 @@ export async function startApp(
       COUNT_FLUSH_MS: '50',
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       ...(shape.redisUrl ? { REDIS_URL: shape.redisUrl } : {}),
+      ...(shape.natsUrl
+        ? { NATS_URL: shape.natsUrl, NATS_STREAM: uniqueName('LDT'), NATS_SUBJECT_PREFIX: uniqueName('ldt') }
+        : {}),
       ...env,
     },
     { persistSecrets: options.persistSecrets ?? false },
   )
   let app: LiveDrop
   try {
-    app = await buildApp(config, { pgliteDir: options.pgliteDir ?? 'memory://' })
+    app = await buildApp(config, {
+      pgliteDir: options.pgliteDir ?? 'memory://',
+      idempotency: options.idempotency,
+    })
   } catch (error) {
     await database?.drop()
     throw error
@@ -129,6 +138,19 @@ export async function startApp(
     async close() {
       await app.close()
       await database?.drop()
+      if (config.natsUrl && !env.NATS_STREAM) await deleteStream(config.natsUrl, config.natsStream)
     },
+  }
+}
+
+/** Removes a test's JetStream stream (and its consumers). */
+export async function deleteStream(natsUrl: string, stream: string): Promise<void> {
+  const { connect } = await import('@nats-io/transport-node')
+  const { jetstreamManager } = await import('@nats-io/jetstream')
+  const nc = await connect({ servers: natsUrl })
+  try {
+    await (await jetstreamManager(nc)).streams.delete(stream).catch(() => false)
+  } finally {
+    await nc.close()
   }
 }

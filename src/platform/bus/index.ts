@@ -5,6 +5,8 @@ export interface BusEvent<Payload = unknown> {
   key: string
   payload: Payload
   created_at: string
+  /** Position in the bus, increasing in publish order; set on delivery. Every gateway sees the same number. */
+  seq?: number
 }
 
 export type EventHandler = (event: BusEvent) => Promise<void> | void
@@ -13,21 +15,34 @@ export interface Subscription {
   /** Topics to receive; `*` receives every topic. */
   topics: string[] | '*'
   handler: EventHandler
+  /**
+   * With a group, each event goes to one member of the group across the fleet and is redelivered
+   * until handled (work such as writing notifications). Without, every process gets every event
+   * from now on (cache invalidation, socket fan-out).
+   */
+  group?: string
 }
 
 /** The event bus port: in-process for the embedded shape, NATS JetStream for the distributed one. */
 export interface EventBus {
   publish(events: BusEvent[]): Promise<void>
   subscribe(subscription: Subscription): () => void
+  /** Resolves once every subscription made so far receives events. */
+  ready(): Promise<void>
+  /** Fails when the bus cannot be reached (readiness). */
+  ping(): Promise<void>
   close(): Promise<void>
 }
 
 /** Delivers to this process's subscribers, in publish order, after the publisher's await returns. */
 export function inProcessBus(onError: (error: unknown, event: BusEvent) => void): EventBus {
   const subscriptions = new Set<Subscription>()
+  let seq = 0
   return {
     async publish(events) {
-      for (const event of events) {
+      for (const published of events) {
+        seq += 1
+        const event = { ...published, seq }
         for (const subscription of subscriptions) {
           if (subscription.topics !== '*' && !subscription.topics.includes(event.topic)) continue
           try {
@@ -42,6 +57,8 @@ export function inProcessBus(onError: (error: unknown, event: BusEvent) => void)
       subscriptions.add(subscription)
       return () => subscriptions.delete(subscription)
     },
+    async ready() {},
+    async ping() {},
     async close() {
       subscriptions.clear()
     },

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import type { FastifyBaseLogger } from 'fastify'
+import type { Histogram } from 'prom-client'
 import { uuidv7 } from 'uuidv7'
 import type { BusEvent, EventBus } from '../bus/index.js'
 import { type Db, type Executor, rowsOf } from '../db/index.js'
@@ -32,7 +33,7 @@ const LEASE_SECONDS = 30
  * consumers may use the database; a relay that dies before marking leaves its rows to be leased
  * again (at-least-once: consumers dedupe by event id).
  */
-export async function relayOnce(db: Db, bus: EventBus): Promise<number> {
+export async function relayOnce(db: Db, bus: EventBus, lag?: Histogram): Promise<number> {
   const rows = rowsOf<{
     id: string
     topic: string
@@ -63,6 +64,8 @@ export async function relayOnce(db: Db, bus: EventBus): Promise<number> {
       a.created_at === b.created_at ? a.id.localeCompare(b.id) : a.created_at < b.created_at ? -1 : 1,
     )
   await bus.publish(events)
+  const now = Date.now()
+  for (const event of events) lag?.observe((now - Date.parse(event.created_at)) / 1000)
   await db.primary.execute(
     sql`UPDATE outbox SET published_at = now() WHERE id IN (${sql.join(
       rows.map((r) => sql`${r.id}::uuid`),
@@ -73,7 +76,7 @@ export async function relayOnce(db: Db, bus: EventBus): Promise<number> {
 }
 
 /** Runs the relay continuously; drains whole backlogs before sleeping. */
-export function startRelay(db: Db, bus: EventBus, everyMs: number, log: FastifyBaseLogger) {
+export function startRelay(db: Db, bus: EventBus, everyMs: number, log: FastifyBaseLogger, lag?: Histogram) {
   let stopped = false
   let timer: NodeJS.Timeout | undefined
   let wake: (() => void) | undefined
@@ -81,7 +84,7 @@ export function startRelay(db: Db, bus: EventBus, everyMs: number, log: FastifyB
     while (!stopped) {
       let published = 0
       try {
-        published = await relayOnce(db, bus)
+        published = await relayOnce(db, bus, lag)
       } catch (error) {
         log.warn({ err: error }, 'outbox relay failed; retrying')
       }
