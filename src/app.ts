@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
-import { type Config, runsApi, runsWorker } from './config.js'
+import { type Config, runsApi, runsRealtime, runsWorker } from './config.js'
 import { authRoutes, createAuthModule } from './modules/auth/index.js'
 import { catalogRoutes, createCatalogModule } from './modules/catalog/index.js'
 import { createCreatorsModule, creatorsRoutes } from './modules/creators/index.js'
@@ -18,12 +18,14 @@ import {
   startOrderHousekeeping,
 } from './modules/orders/index.js'
 import { paymentsRoutes, testPaymentProvider } from './modules/payments/index.js'
+import { createRealtimeModule, realtimeRoutes } from './modules/realtime/index.js'
 import { createUsersModule, usersRoutes } from './modules/users/index.js'
 import { type BusEvent, type EventBus, inProcessBus } from './platform/bus/index.js'
 import { natsBus } from './platform/bus/nats.js'
 import { type Cache, memoryCache, redisCache } from './platform/cache/index.js'
 import { createDb, type Db } from './platform/db/index.js'
 import { migrate } from './platform/db/migrate.js'
+import { AppError } from './platform/http/errors.js'
 import { createHttpServer, type HttpServer, type ReadinessCheck } from './platform/http/server.js'
 import { createLogger } from './platform/logger.js'
 import { createMetrics } from './platform/metrics.js'
@@ -156,6 +158,28 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
         },
         { prefix: API_PREFIX },
       )
+    }
+    if (runsRealtime(config.role)) {
+      const realtime = createRealtimeModule({
+        bus,
+        authenticate: auth.service.authenticate,
+        followedCreators: follows.followedCreatorIds,
+        dropSnapshot: async (dropId) => {
+          try {
+            const [drop, stock] = await Promise.all([drops.get(dropId), drops.inventory(dropId)])
+            return { ...stock, status: drop.status, name: drop.name, creator_id: drop.creator_id }
+          } catch (error) {
+            if (error instanceof AppError && error.status === 404) return undefined
+            throw error
+          }
+        },
+        log: logger,
+        maxConnectionsPerIp: config.wsMaxConnectionsPerIp,
+        heartbeatMs: config.wsHeartbeatMs,
+        maxBufferedBytes: config.wsMaxBufferedBytes,
+      })
+      closers.unshift(async () => realtime.close())
+      await http.register(realtimeRoutes, realtime.routeOptions)
     }
     if (runsWorker(config.role)) {
       const relay = startRelay(db, bus, 50, logger, metrics.relayLag)

@@ -35,6 +35,12 @@ export interface Config {
   countFlushMs: number
   /** How often the inventory gate is compared with the database, in ms. */
   gateReconcileMs: number
+  /** WebSocket connections allowed from one client address. */
+  wsMaxConnectionsPerIp: number
+  /** Server pings each socket this often; a socket that missed the previous pong is closed. */
+  wsHeartbeatMs: number
+  /** Bytes a socket may have unsent before it is closed as too slow. */
+  wsMaxBufferedBytes: number
 }
 
 export class ConfigError extends Error {
@@ -195,6 +201,9 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
     bodyLimit: integer(env, 'BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
     countFlushMs: integer(env, 'COUNT_FLUSH_MS', 200, 10, 60_000),
     gateReconcileMs: integer(env, 'GATE_RECONCILE_MS', 5_000, 50, 3_600_000),
+    wsMaxConnectionsPerIp: integer(env, 'WS_MAX_CONNECTIONS_PER_IP', 200, 1, 1_000_000),
+    wsHeartbeatMs: integer(env, 'WS_HEARTBEAT_MS', 30_000, 100, 3_600_000),
+    wsMaxBufferedBytes: integer(env, 'WS_MAX_BUFFERED_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
   }
   if (options.persistSecrets !== false && JSON.stringify(stored) !== before) {
     mkdirSync(dataDir, { recursive: true })

@@ -1,4 +1,5 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
+import { uuidv7 } from 'uuidv7'
 import { type Db, rowsOf } from '../../platform/db/index.js'
 import { followerCounts, follows } from './schema.js'
 
@@ -29,6 +30,11 @@ function prepareStatements(db: Db) {
           ON CONFLICT DO NOTHING RETURNING created_at
         ), counted AS (
           INSERT INTO follower_count_deltas (creator_id, delta) SELECT ${creatorId}::uuid, 1 FROM inserted
+        ), announced AS (
+          INSERT INTO outbox (id, topic, key, payload)
+          SELECT ${sql.placeholder('eventId')}::uuid, 'follow.created', ${userId}::text,
+            jsonb_build_object('user_id', ${userId}::text, 'creator_id', ${creatorId}::text)
+          FROM inserted
         )
         SELECT created_at, true AS created FROM inserted
         UNION ALL
@@ -61,17 +67,32 @@ export function followsRepository(db: Db) {
       creatorId: string,
       userId: string,
     ): Promise<{ createdAt: Date; created: boolean } | undefined> {
-      const [row] = await statements.follow.primary({ creatorId, userId })
+      const [row] = await statements.follow.primary({ creatorId, userId, eventId: uuidv7() })
       return row && { createdAt: new Date(row.created_at), created: row.created }
     },
 
-    /** Deletes the edge and records its -1 delta in one statement. */
+    /** Deletes the edge, records its -1 delta and announces it, in one statement. */
     async unfollow(creatorId: string, userId: string): Promise<void> {
       await db.primary.execute(sql`
         WITH removed AS (
           DELETE FROM follows WHERE creator_id = ${creatorId} AND user_id = ${userId} RETURNING creator_id
+        ), counted AS (
+          INSERT INTO follower_count_deltas (creator_id, delta) SELECT creator_id, -1 FROM removed
         )
-        INSERT INTO follower_count_deltas (creator_id, delta) SELECT creator_id, -1 FROM removed`)
+        INSERT INTO outbox (id, topic, key, payload)
+        SELECT ${uuidv7()}::uuid, 'follow.removed', ${userId}::text,
+          jsonb_build_object('user_id', ${userId}::text, 'creator_id', ${creatorId}::text)
+        FROM removed`)
+    },
+
+    /** Every creator a user follows (for routing live events to their sockets). */
+    async followedCreatorIds(userId: string, max: number): Promise<string[]> {
+      const rows = await db.primary
+        .select({ creatorId: follows.creatorId })
+        .from(follows)
+        .where(eq(follows.userId, userId))
+        .limit(max)
+      return rows.map((r) => r.creatorId)
     },
 
     async since(creatorId: string, userId: string): Promise<Date | undefined> {

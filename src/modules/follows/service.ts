@@ -16,6 +16,8 @@ export interface FollowsDeps {
   users: Pick<UsersService, 'exists' | 'usernames'>
 }
 
+const MAX_LIVE_FOLLOWS = 10_000
+
 function afterOf(cursor: string | undefined) {
   if (!cursor) return undefined
   const [createdAt, id] = decodeCursor(cursor, ['date', 'uuid']) as [string, string]
@@ -98,6 +100,8 @@ export function followsService({ repo, creators, users }: FollowsDeps) {
     },
 
     counts: (creatorIds: string[]) => repo.counts(creatorIds),
+    /** Creators a user follows, for live routing; capped, as no socket follows more. */
+    followedCreatorIds: (userId: string) => repo.followedCreatorIds(userId, MAX_LIVE_FOLLOWS),
     foldCounts: () => repo.foldCounts(),
   }
 }
