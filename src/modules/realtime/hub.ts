@@ -52,8 +52,8 @@ function frame(channel: string, seq: number, event: string, data: unknown, at: s
 }
 
 function addTo<K>(map: Map<K, Set<Peer>>, key: K, peer: Peer) {
-  let set = map.get(key)
-  if (!set) map.set(key, (set = new Set()))
+  const set = map.get(key) ?? new Set<Peer>()
+  if (set.size === 0) map.set(key, set)
   set.add(peer)
 }
 
@@ -194,8 +194,8 @@ export function createHub(options: HubOptions) {
       for (const creatorId of creatorIds) this.follow(peer, creatorId)
     },
     follow(peer: Peer, creatorId: string) {
-      let set = followsOf.get(peer)
-      if (!set) followsOf.set(peer, (set = new Set()))
+      const set = followsOf.get(peer) ?? new Set<string>()
+      if (set.size === 0) followsOf.set(peer, set)
       set.add(creatorId)
       addTo(creatorFollowers, creatorId, peer)
     },
