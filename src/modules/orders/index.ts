@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Db } from '../../platform/db/index.js'
 import { every } from '../../platform/loop.js'
 import type { RedisClient } from '../../platform/redis.js'
-import { memoryIdempotencyStore, redisIdempotencyStore } from './idempotency.js'
+import { type IdempotencyStore, memoryIdempotencyStore, redisIdempotencyStore } from './idempotency.js'
 import { ordersRepository } from './repository.js'
 import { type OrdersDeps, ordersService } from './service.js'
 
@@ -21,10 +21,13 @@ export function createOrdersModule(
   deps: Omit<OrdersDeps, 'db' | 'repo' | 'idempotency'> & {
     redis: RedisClient | undefined
     redisKeyPrefix: string
+    /** The fast idempotency store; by default Redis when there is one, else in-process. */
+    idempotency?: IdempotencyStore
   },
 ) {
-  const { redis, redisKeyPrefix, ...rest } = deps
-  const idempotency = redis ? redisIdempotencyStore(redis, redisKeyPrefix) : memoryIdempotencyStore()
+  const { redis, redisKeyPrefix, idempotency: given, ...rest } = deps
+  const idempotency =
+    given ?? (redis ? redisIdempotencyStore(redis, redisKeyPrefix) : memoryIdempotencyStore())
   return { service: ordersService({ db, repo: ordersRepository(db), idempotency, ...rest }) }
 }
 
