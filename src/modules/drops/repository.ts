@@ -42,6 +42,9 @@ function isCheckViolation(error: unknown): boolean {
   return false
 }
 
+/** First key of the advisory lock that orders one creator's drop creations. */
+const CREATOR_DROPS_LOCK = 727_101
+
 type After = { createdAt: string; dropId: string }
 
 function sumByKey<T>(entries: T[], key: (e: T) => string, amount: (e: T) => number): Map<string, number> {
@@ -75,6 +78,14 @@ export function dropsRepository(db: Db) {
       const [row] = await tx.insert(drops).values(drop).returning()
       await tx.insert(dropItems).values(items)
       return row!
+    },
+
+    /**
+     * Serialises drop creation per creator until the transaction ends, so each creation counts every
+     * drop committed before it and the counts it announces end at the exact total.
+     */
+    async lockCreatorDrops(tx: Tx, creatorId: string): Promise<void> {
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(${CREATOR_DROPS_LOCK}, hashtext(${creatorId}))`)
     },
 
     async countByCreator(tx: Executor, creatorId: string): Promise<number> {

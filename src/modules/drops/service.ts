@@ -255,6 +255,7 @@ export function dropsService({ db, repo, catalog, creators, gate, cache, bus }: 
       const status: DropStatus = startTime.getTime() <= Date.now() ? 'live' : 'scheduled'
 
       const created = await db.primary.transaction(async (tx) => {
+        await repo.lockCreatorDrops(tx, creator.creator_id)
         const inserted = await repo.insert(
           tx,
           {
