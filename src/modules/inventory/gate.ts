@@ -25,6 +25,8 @@ export interface InventoryGate {
   /** Loads a drop's state; with `onlyIfMissing`, leaves an already loaded drop alone. Returns whether it wrote. */
   load(dropId: string, state: GateState, options?: { onlyIfMissing?: boolean }): Promise<boolean>
   read(dropId: string): Promise<GateState | undefined>
+  /** Units one user holds or has reserved in a drop (0 when none, or when the drop is not loaded). */
+  held(dropId: string, userId: string): Promise<number>
   /** Available units per variant only (cheap; for display). */
   availability(dropId: string): Promise<Record<string, number> | undefined>
   /** Sets one figure if it still has the value seen before (reconciliation). Returns whether it did. */
@@ -79,6 +81,9 @@ export function memoryGate(): InventoryGate {
     async read(dropId) {
       const drop = drops.get(dropId)
       return drop && { items: Object.fromEntries(drop.items), users: Object.fromEntries(drop.users) }
+    },
+    async held(dropId, userId) {
+      return drops.get(dropId)?.users.get(userId) ?? 0
     },
     async availability(dropId) {
       const drop = drops.get(dropId)

@@ -87,6 +87,9 @@ export function redisGate(client: RedisClient, prefix: string): InventoryGate {
         Object.fromEntries(Object.entries(record).map(([k, v]) => [k, Number(v)]))
       return { items: numbers(items), users: numbers(holders) } satisfies GateState
     },
+    async held(dropId, userId) {
+      return Number((await client.hGet(keys(dropId)[1], userId)) ?? 0)
+    },
     async availability(dropId) {
       const items = await client.hGetAll(keys(dropId)[0])
       if (Object.keys(items).length === 0) return undefined

@@ -32,6 +32,10 @@ export function createCommitter<T>(db: Db, write: (tx: Tx, orders: T[]) => Promi
     busy.add(dropId)
     try {
       for (;;) {
+        // Let the event loop take in the requests that arrived meanwhile, so they join this batch.
+        // PGlite runs a whole transaction without yielding to I/O: without this turn every batch
+        // there would hold one order, and the embedded shape would commit one order at a time.
+        await new Promise((resolve) => setImmediate(resolve))
         const queue = queues.get(dropId)
         if (!queue || queue.length === 0) break
         const batch = queue.splice(0, MAX_BATCH)

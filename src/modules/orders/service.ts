@@ -150,14 +150,28 @@ export function ordersService(deps: OrdersDeps) {
     await appendToOutbox(tx, events)
   })
 
+  /** The gate's verdict; a drop missing from the gate (Redis flushed, say) is loaded from the database. */
   async function reserve(drop: DropForOrder, userId: string, lines: GateLine[]) {
     let outcome = await gate.reserve(drop.dropId, userId, lines, drop.perUserLimit)
     if (outcome === 'not_loaded') {
       await gate.load(drop.dropId, await drops.stockState(drop.dropId), { onlyIfMissing: true })
       outcome = await gate.reserve(drop.dropId, userId, lines, drop.perUserLimit)
     }
-    if (outcome === 'limit_exceeded') throw REFUSALS.purchase_limit_exceeded()
-    if (outcome === 'sold_out' || outcome === 'not_loaded') throw REFUSALS.sold_out()
+    return outcome
+  }
+
+  /**
+   * The answer of the order this key already placed, from the durable record. The fast store forgets
+   * (an embedded restart empties it; a claim left by a crashed process expires), and a forgotten key
+   * looks new. A retry that gets through meets the durable record in its transaction; one that is
+   * refused would be told `sold_out` about an order it placed, so refusals that may be retries look
+   * here first.
+   */
+  async function earlierAnswer(userId: string, key: string, fp: string): Promise<OrderReply | undefined> {
+    const stored = await repo.storedResponse(userId, key)
+    if (!stored) return undefined
+    if (stored.fingerprint !== fp) throw keyReused()
+    return { status: stored.status_code, body: stored.response, problem: false, replayed: true }
   }
 
   /** The order path after the idempotency claim: check, gate, pay, write; each step undone if a later one fails. */
@@ -165,11 +179,24 @@ export function ordersService(deps: OrdersDeps) {
     const drop = await drops.forOrder(input.drop_id)
     if (!drop) throw notFound('Drop')
     const now = Date.now()
-    if (drop.status !== 'live' || now >= drop.endsAt) throw REFUSALS.drop_not_live()
+    if (drop.status !== 'live' || now >= drop.endsAt) {
+      // Nothing can have been placed before the start; after it, this may be a retry.
+      const earlier = now >= drop.startsAt ? await earlierAnswer(userId, key, fp) : undefined
+      if (earlier) return earlier
+      throw REFUSALS.drop_not_live()
+    }
     const lines = resolveLines(drop, input.items)
     const gateLines = lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity }))
 
-    await reserve(drop, userId, gateLines)
+    const outcome = await reserve(drop, userId, gateLines)
+    if (outcome !== 'ok') {
+      // A retry of an order that still holds its units comes from a user holding units of this drop:
+      // asking only for those keeps a stampede of new buyers at a sold-out gate off the database.
+      const mayBeRetry = outcome === 'limit_exceeded' || (await gate.held(drop.dropId, userId)) > 0
+      const earlier = mayBeRetry ? await earlierAnswer(userId, key, fp) : undefined
+      if (earlier) return earlier
+      throw outcome === 'limit_exceeded' ? REFUSALS.purchase_limit_exceeded() : REFUSALS.sold_out()
+    }
     const undoReservation = () => gate.release(drop.dropId, userId, gateLines)
 
     const orderId = uuidv7()
@@ -238,10 +265,8 @@ export function ordersService(deps: OrdersDeps) {
       await payments.void(authorization.paymentId).catch(() => {})
       if (error instanceof StockRefused) throw REFUSALS[error.reason]()
       if (error instanceof KeyAlreadyUsed) {
-        const stored = await repo.storedResponse(userId, key)
-        if (stored && stored.fingerprint !== fp) throw keyReused()
-        if (stored)
-          return { status: stored.status_code, body: stored.response, problem: false, replayed: true }
+        const earlier = await earlierAnswer(userId, key, fp)
+        if (earlier) return earlier
       }
       throw error
     }
