@@ -52,7 +52,8 @@ export interface DropsDeps {
   bus: EventBus
 }
 
-const DROP_CACHE_TTL_MS = 30_000
+// Short: a read racing an invalidation can re-cache the old row, and status must not stay stale long.
+const DROP_CACHE_TTL_MS = 2_000
 const ORDER_VIEW_TTL_MS = 1_000
 
 const toDrop = (row: DropRow, remaining = row.remainingInventory): Drop => ({
