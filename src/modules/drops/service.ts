@@ -395,6 +395,9 @@ export function dropsService({ db, repo, catalog, creators, gate, cache, bus }: 
       const endTime = input.end_time ? new Date(input.end_time) : current.endTime
       if (endTime <= startTime)
         throw validationFailed([{ path: '/end_time', message: 'must be after start_time' }])
+      if (input.end_time && endTime.getTime() <= Date.now()) {
+        throw validationFailed([{ path: '/end_time', message: 'must be in the future' }])
+      }
       const updated = await db.primary.transaction(async (tx) => {
         const done = await repo.updateScheduled(tx, dropId, {
           name: input.name?.trim(),
