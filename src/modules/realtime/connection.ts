@@ -3,13 +3,14 @@ import WebSocket from 'ws'
 import { UUID } from '../../platform/http/pagination.js'
 import type { Principal } from '../auth/index.js'
 import type { Hub, Peer } from './hub.js'
+import type { SharedSnapshot } from './snapshots.js'
 
 export interface ConnectionDeps {
   hub: Hub
   authenticate(token: string): Promise<Principal | undefined>
   followedCreators(userId: string): Promise<string[]>
-  /** Public state of a drop for its channel's snapshot; undefined when there is no such drop. */
-  dropSnapshot(dropId: string): Promise<unknown | undefined>
+  /** The snapshot frame of a drop's channel at its current position (shared by the gateway's sockets). */
+  dropSnapshot(dropId: string): SharedSnapshot
   maxBufferedBytes: number
   maxSubscriptions: number
   log: FastifyBaseLogger
@@ -64,7 +65,6 @@ export function openConnection(
     if (!drops.has(dropId) && drops.size >= deps.maxSubscriptions) {
       return error('too_many_subscriptions', `at most ${deps.maxSubscriptions} drop channels per socket`)
     }
-    const channel = `drop:${dropId}`
     const missed = since === undefined ? undefined : hub.dropSince(dropId, since)
     if (missed) {
       drops.add(dropId)
@@ -72,12 +72,11 @@ export function openConnection(
       for (const bytes of missed) peer.send(bytes)
       return
     }
-    const seq = hub.dropPosition(dropId)
-    const data = await deps.dropSnapshot(dropId)
-    if (data === undefined) return error('not_found', `no drop ${dropId}`)
+    const snapshot = await deps.dropSnapshot(dropId).frame
+    if (snapshot === undefined) return error('not_found', `no drop ${dropId}`)
     drops.add(dropId)
     hub.watchDrop(peer, dropId)
-    reply({ type: 'snapshot', channel, seq, data })
+    peer.send(snapshot)
   }
 
   function subscribeUser(since: number | undefined) {

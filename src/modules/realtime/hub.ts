@@ -88,6 +88,8 @@ export function createHub(options: HubOptions) {
   const pendingStock = new Map<string, PendingStock>()
   const lastStockSent = new Map<string, number>()
   const stockTimers = new Map<string, NodeJS.Timeout>()
+  /** Drop events that came while stock figures of their drop waited for their interval: sent with them. */
+  const heldBehindStock = new Map<string, { seq: number; send(): void }[]>()
 
   function broadcast(peers: Set<Peer> | undefined, bytes: Buffer) {
     if (!peers) return 0
@@ -108,10 +110,23 @@ export function createHub(options: HubOptions) {
     if (timer) clearTimeout(timer)
     stockTimers.delete(dropId)
     const pending = pendingStock.get(dropId)
-    if (!pending) return
-    pendingStock.delete(dropId)
-    lastStockSent.set(dropId, Date.now())
-    sendOnDrop(dropId, pending.seq, 'stock.changed', pending.data, pending.at)
+    const held = heldBehindStock.get(dropId) ?? []
+    heldBehindStock.delete(dropId)
+    if (pending) {
+      pendingStock.delete(dropId)
+      held.push({
+        seq: pending.seq,
+        send: () => {
+          sendOnDrop(dropId, pending.seq, 'stock.changed', pending.data, pending.at)
+          // The interval runs from the end of the broadcast: with many watchers one takes a while,
+          // and timing from its start would let a socket late in one get the next one too soon.
+          lastStockSent.set(dropId, Date.now())
+        },
+      })
+    }
+    // In seq order: figures that arrived after a held event carry its state too, so they follow it.
+    held.sort((a, b) => a.seq - b.seq)
+    for (const message of held) message.send()
   }
 
   /** Keeps only the newest figures per drop and sends them at most once per interval. */
@@ -160,13 +175,27 @@ export function createHub(options: HubOptions) {
         case 'drop.ended':
         case 'stock.low':
         case 'drop.sold_out': {
-          // Anything after a stock change must not overtake it: flush the conflated figures first.
-          flushStock(event.key)
-          sendOnDrop(event.key, seq, event.topic, payload, at)
-          if (event.topic === 'drop.started') {
-            const creatorId = String(payload.creator_id)
-            sendToUser(`creator:${creatorId}`, creatorFollowers.get(creatorId), seq, event.topic, payload, at)
+          const send = () => {
+            sendOnDrop(event.key, seq, event.topic, payload, at)
+            if (event.topic === 'drop.started') {
+              const creatorId = String(payload.creator_id)
+              sendToUser(
+                `creator:${creatorId}`,
+                creatorFollowers.get(creatorId),
+                seq,
+                event.topic,
+                payload,
+                at,
+              )
+            }
           }
+          // Anything after a stock change must not overtake it; while its figures wait for their
+          // interval, the event waits behind them, so a threshold or the sell-out never adds a stock
+          // broadcast beyond the conflation rate.
+          const held = heldBehindStock.get(event.key)
+          if (held) held.push({ seq, send })
+          else if (stockTimers.has(event.key)) heldBehindStock.set(event.key, [{ seq, send }])
+          else send()
           return
         }
         case 'order.confirmed':
@@ -240,6 +269,7 @@ export function createHub(options: HubOptions) {
     close() {
       for (const timer of stockTimers.values()) clearTimeout(timer)
       stockTimers.clear()
+      heldBehindStock.clear()
     },
   }
 }

@@ -3,6 +3,7 @@ import type { EventBus } from '../../platform/bus/index.js'
 import type { Principal } from '../auth/index.js'
 import { createHub, HUB_TOPICS } from './hub.js'
 import type { RealtimeRouteOptions } from './routes.js'
+import { sharedSnapshots } from './snapshots.js'
 
 export { createHub, HUB_TOPICS, type Hub } from './hub.js'
 export { realtimeRoutes } from './routes.js'
@@ -20,6 +21,8 @@ export interface RealtimeDeps {
 
 /** Stock broadcasts per drop: at most four a second. */
 export const STOCK_INTERVAL_MS = 250
+/** How long a drop snapshot is handed to new subscribers while nothing was sent on its channel. */
+const SNAPSHOT_REUSE_MS = 1_000
 
 /** The realtime gateway: one bus subscription per process, routed to sockets in memory. */
 export function createRealtimeModule(deps: RealtimeDeps): {
@@ -34,7 +37,7 @@ export function createRealtimeModule(deps: RealtimeDeps): {
         hub,
         authenticate: deps.authenticate,
         followedCreators: deps.followedCreators,
-        dropSnapshot: deps.dropSnapshot,
+        dropSnapshot: sharedSnapshots(deps.dropSnapshot, hub.dropPosition, SNAPSHOT_REUSE_MS),
         maxBufferedBytes: deps.maxBufferedBytes,
         maxSubscriptions: 100,
         log: deps.log,
