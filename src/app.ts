@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { type Config, runsApi, runsRealtime, runsWorker } from './config.js'
+import { analyticsRoutes, createAnalyticsModule } from './modules/analytics/index.js'
 import { authRoutes, createAuthModule } from './modules/auth/index.js'
 import { catalogRoutes, createCatalogModule } from './modules/catalog/index.js'
 import { createCreatorsModule, creatorsRoutes } from './modules/creators/index.js'
@@ -11,6 +12,11 @@ import {
   startCountFolding,
 } from './modules/follows/index.js'
 import { createInventoryModule, type InventoryModule } from './modules/inventory/index.js'
+import {
+  createNotificationsModule,
+  notificationsRoutes,
+  startNotificationConsumer,
+} from './modules/notifications/index.js'
 import {
   createOrdersModule,
   type IdempotencyStore,
@@ -128,6 +134,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       redisKeyPrefix: config.redisKeyPrefix,
       idempotency: options.idempotency,
     }).service
+    const notifications = createNotificationsModule(db, { follows }).service
+    const analytics = createAnalyticsModule(db).service
     bus.subscribe({
       group: 'creators',
       topics: ['drop.created'],
@@ -155,6 +163,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
             secret: config.paymentWebhookSecret,
             onOutcome: orders.applyPaymentOutcome,
           })
+          await api.register(notificationsRoutes, { notifications, guards })
+          await api.register(analyticsRoutes, { analytics, guards })
         },
         { prefix: API_PREFIX },
       )
@@ -188,6 +198,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       closers.unshift(stopFolding)
       closers.unshift(startScheduler(drops, logger))
       closers.unshift(startOrderHousekeeping(orders, logger))
+      const stopNotifications = startNotificationConsumer(bus, notifications)
+      closers.unshift(async () => stopNotifications())
     }
     // An in-process gate lives with the order path; a Redis gate is shared and kept by the workers.
     if (redis ? runsWorker(config.role) : runsApi(config.role)) {

@@ -95,6 +95,16 @@ export function followsRepository(db: Db) {
       return rows.map((r) => r.creatorId)
     },
 
+    /** The creators a user follows and when each follow began, newest follow first. */
+    async followedSince(userId: string, max: number): Promise<{ creatorId: string; followedAt: Date }[]> {
+      return db.primary
+        .select({ creatorId: follows.creatorId, followedAt: follows.createdAt })
+        .from(follows)
+        .where(eq(follows.userId, userId))
+        .orderBy(sql`${follows.createdAt} DESC, ${follows.creatorId} DESC`)
+        .limit(max)
+    },
+
     async since(creatorId: string, userId: string): Promise<Date | undefined> {
       const [row] = await db.primary
         .select({ createdAt: follows.createdAt })

@@ -102,6 +102,8 @@ export function followsService({ repo, creators, users }: FollowsDeps) {
     counts: (creatorIds: string[]) => repo.counts(creatorIds),
     /** Creators a user follows, for live routing; capped, as no socket follows more. */
     followedCreatorIds: (userId: string) => repo.followedCreatorIds(userId, MAX_LIVE_FOLLOWS),
+    /** Creators a user follows with the time each follow began (an inbox shows what came after). */
+    followedCreatorsSince: (userId: string) => repo.followedSince(userId, MAX_LIVE_FOLLOWS),
     foldCounts: () => repo.foldCounts(),
   }
 }
