@@ -96,6 +96,30 @@ describe('hub stock conflation', () => {
       expect(received.at(-1)!.remaining).toBe(1)
     }
   })
+
+  it('never sends figures older than those already sent, whatever order their commits reach the bus in', () => {
+    const hub = createHub({ stockIntervalMs: INTERVAL, replayDepth: 100 })
+    const { peer, received } = watcher()
+    hub.watchDrop(peer, DROP)
+    const figures = (remaining: number, version: number) =>
+      event('stock.changed', { drop_id: DROP, remaining_inventory: remaining, version, items: [] })
+    // Of two transactions on a drop, the one that began first may commit second (version 2); the
+    // relay publishes by when they began, so version 2 reaches the gateway before version 1.
+    hub.dispatch(figures(8, 2))
+    vi.advanceTimersByTime(INTERVAL * 2)
+    hub.dispatch(figures(9, 1))
+    vi.advanceTimersByTime(INTERVAL * 2)
+    // A redelivered event (at-least-once) is no news either.
+    hub.dispatch(figures(8, 2))
+    vi.advanceTimersByTime(INTERVAL * 2)
+    hub.dispatch(figures(7, 3))
+    vi.advanceTimersByTime(INTERVAL * 2)
+    hub.close()
+    expect(received.map((m) => [m.seq, m.remaining])).toEqual([
+      [1, 8],
+      [4, 7],
+    ])
+  })
 })
 
 describe('shared drop snapshots', () => {

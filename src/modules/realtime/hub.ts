@@ -87,6 +87,8 @@ export function createHub(options: HubOptions) {
   }
   const pendingStock = new Map<string, PendingStock>()
   const lastStockSent = new Map<string, number>()
+  /** Version of the figures last sent per drop. */
+  const stockVersionSent = new Map<string, number>()
   const stockTimers = new Map<string, NodeJS.Timeout>()
   /** Drop events that came while stock figures of their drop waited for their interval: sent with them. */
   const heldBehindStock = new Map<string, { seq: number; send(): void }[]>()
@@ -114,6 +116,7 @@ export function createHub(options: HubOptions) {
     heldBehindStock.delete(dropId)
     if (pending) {
       pendingStock.delete(dropId)
+      stockVersionSent.set(dropId, pending.version)
       held.push({
         seq: pending.seq,
         send: () => {
@@ -131,8 +134,11 @@ export function createHub(options: HubOptions) {
 
   /** Keeps only the newest figures per drop and sends them at most once per interval. */
   function conflateStock(dropId: string, seq: number, data: { version?: number }, at: string) {
-    const current = pendingStock.get(dropId)
     const version = data.version ?? 0
+    // Two commits on a drop can reach the bus in the other order (the outbox is relayed by when
+    // each transaction began): figures older than those already sent would move watchers back.
+    if (version > 0 && version <= (stockVersionSent.get(dropId) ?? 0)) return
+    const current = pendingStock.get(dropId)
     if (!current || version >= current.version) pendingStock.set(dropId, { seq, version, data, at })
     else current.seq = Math.max(current.seq, seq)
     if (stockTimers.has(dropId)) return
