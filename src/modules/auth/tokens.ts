@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { errors, jwtVerify, SignJWT } from 'jose'
+import { LRUCache } from 'lru-cache'
 
 export interface Principal {
   userId: string
@@ -8,6 +9,8 @@ export interface Principal {
 
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60
 const ISSUER = 'livedrop'
+/** Verified tokens remembered per process; a client sends the same token with every request. */
+const VERIFIED_CACHE_SIZE = 50_000
 
 export function accessTokens(secret: string) {
   // Imported once: handing jose the raw bytes would import the key again on every sign and verify.
@@ -22,6 +25,9 @@ export function accessTokens(secret: string) {
     )
     return imported
   }
+  const verified = new LRUCache<string, { userId: string; roles: string[]; expiresAt: number }>({
+    max: VERIFIED_CACHE_SIZE,
+  })
   return {
     async sign(principal: Principal): Promise<string> {
       return new SignJWT({ roles: principal.roles })
@@ -34,11 +40,22 @@ export function accessTokens(secret: string) {
     },
     /** The principal of a valid token, or undefined for an invalid, expired or forged one. */
     async verify(token: string): Promise<Principal | undefined> {
+      // A token's signature and claims never change, only the clock moves: a token verified before is
+      // valid until its `exp` (and `nbf` has passed), so the HMAC need not be computed again.
+      const known = verified.get(token)
+      if (known) {
+        if (Date.now() < known.expiresAt) return { userId: known.userId, roles: [...known.roles] }
+        verified.delete(token)
+      }
       try {
         const { payload } = await jwtVerify(token, await keyOf(), { issuer: ISSUER, algorithms: ['HS256'] })
         if (typeof payload.sub !== 'string') return undefined
         const roles = Array.isArray(payload.roles) ? payload.roles.filter((r) => typeof r === 'string') : []
-        return { userId: payload.sub, roles }
+        // Only tokens that expire are remembered, and only while they are already valid (nbf passed).
+        if (typeof payload.exp === 'number') {
+          verified.set(token, { userId: payload.sub, roles, expiresAt: payload.exp * 1000 })
+        }
+        return { userId: payload.sub, roles: [...roles] }
       } catch (error) {
         if (error instanceof errors.JOSEError) return undefined
         throw error

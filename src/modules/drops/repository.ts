@@ -199,6 +199,7 @@ export function dropsRepository(db: Db) {
         const locked = rowsOf<{
           remaining_inventory: number
           low_stock_threshold: number
+          per_user_limit: number
           stock_version: number | string
           creator_id: string
         }>(
@@ -206,10 +207,13 @@ export function dropsRepository(db: Db) {
             UPDATE drops SET remaining_inventory = remaining_inventory - ${total},
               stock_version = stock_version + 1
             WHERE drop_id = ${dropId} AND status = 'live' AND end_time > now()
-            RETURNING remaining_inventory, low_stock_threshold, stock_version, creator_id`),
+            RETURNING remaining_inventory, low_stock_threshold, per_user_limit, stock_version, creator_id`),
         )[0]
         if (!locked) throw new StockRefused('drop_not_live')
 
+        // The drop row is locked now, so this statement's snapshot holds every other change to the
+        // drop's items: the items it reads beside the ones it changes are current. One statement, one
+        // round trip; every list travels as an array parameter.
         const perVariant = [
           ...sumByKey(
             lines,
@@ -217,11 +221,6 @@ export function dropsRepository(db: Db) {
             (l) => l.quantity,
           ),
         ]
-        await tx.execute(sql`
-          UPDATE drop_items AS di SET current_stock = di.current_stock - v.quantity
-          FROM (VALUES ${valuesList(perVariant)}) AS v (variant_id, quantity)
-          WHERE di.drop_id = ${dropId} AND di.variant_id = v.variant_id`)
-
         const perUser = [
           ...sumByKey(
             lines,
@@ -229,25 +228,43 @@ export function dropsRepository(db: Db) {
             (l) => l.quantity,
           ),
         ]
-        const allowed = rowsOf<{ user_id: string }>(
+        const [result] = rowsOf<{
+          allowed: number | string
+          items: { product_id: string; variant_id: string; available: number }[] | string
+        }>(
           await tx.execute(sql`
-            INSERT INTO drop_purchases AS p (drop_id, user_id, quantity)
-            SELECT ${dropId}::uuid, v.user_id, v.quantity
-            FROM (VALUES ${valuesList(perUser)}) AS v (user_id, quantity)
-            WHERE v.quantity <= (SELECT per_user_limit FROM drops WHERE drop_id = ${dropId})
-            ON CONFLICT (drop_id, user_id) DO UPDATE SET quantity = p.quantity + EXCLUDED.quantity
-            WHERE p.quantity + EXCLUDED.quantity <= (SELECT per_user_limit FROM drops WHERE drop_id = ${dropId})
-            RETURNING user_id`),
+            WITH taken AS (
+              UPDATE drop_items AS di SET current_stock = di.current_stock - v.quantity
+              FROM unnest(${sql.param(perVariant.map(([id]) => id))}::uuid[],
+                          ${sql.param(perVariant.map(([, n]) => n))}::integer[]) AS v (variant_id, quantity)
+              WHERE di.drop_id = ${dropId} AND di.variant_id = v.variant_id
+              RETURNING di.variant_id, di.current_stock
+            ), allowed AS (
+              INSERT INTO drop_purchases AS p (drop_id, user_id, quantity)
+              SELECT ${dropId}::uuid, v.user_id, v.quantity
+              FROM unnest(${sql.param(perUser.map(([id]) => id))}::uuid[],
+                          ${sql.param(perUser.map(([, n]) => n))}::integer[]) AS v (user_id, quantity)
+              WHERE v.quantity <= ${locked.per_user_limit}::integer
+              ON CONFLICT (drop_id, user_id) DO UPDATE SET quantity = p.quantity + EXCLUDED.quantity
+              WHERE p.quantity + EXCLUDED.quantity <= ${locked.per_user_limit}::integer
+              RETURNING user_id
+            ), ledger AS (
+              INSERT INTO inventory_ledger (drop_id, variant_id, change, reason, order_id)
+              SELECT ${dropId}::uuid, l.variant_id, -l.quantity, 'reserve', l.order_id
+              FROM unnest(${sql.param(lines.map((l) => l.variantId))}::uuid[],
+                          ${sql.param(lines.map((l) => l.quantity))}::integer[],
+                          ${sql.param(lines.map((l) => l.orderId))}::uuid[]) AS l (variant_id, quantity, order_id)
+            )
+            SELECT
+              (SELECT count(*) FROM allowed) AS allowed,
+              (SELECT coalesce(json_agg(json_build_object(
+                  'product_id', di.product_id,
+                  'variant_id', di.variant_id,
+                  'available', coalesce(t.current_stock, di.current_stock)) ORDER BY di.position), '[]')
+               FROM drop_items di LEFT JOIN taken t ON t.variant_id = di.variant_id
+               WHERE di.drop_id = ${dropId}) AS items`),
         )
-        if (allowed.length !== perUser.length) throw new StockRefused('purchase_limit_exceeded')
-
-        const ledger = lines.map(
-          (l) =>
-            sql`(${dropId}::uuid, ${l.variantId}::uuid, ${-l.quantity}::integer, 'reserve', ${l.orderId}::uuid)`,
-        )
-        await tx.execute(sql`
-          INSERT INTO inventory_ledger (drop_id, variant_id, change, reason, order_id)
-          VALUES ${sql.join(ledger, sql`, `)}`)
+        if (Number(result!.allowed) !== perUser.length) throw new StockRefused('purchase_limit_exceeded')
 
         return {
           dropId,
@@ -256,7 +273,7 @@ export function dropsRepository(db: Db) {
           remainingAfter: locked.remaining_inventory,
           lowStockThreshold: locked.low_stock_threshold,
           version: Number(locked.stock_version),
-          items: await itemsAfterChange(tx, dropId),
+          items: typeof result!.items === 'string' ? JSON.parse(result!.items) : result!.items,
         }
       } catch (error) {
         if (isCheckViolation(error)) throw new StockRefused('sold_out')

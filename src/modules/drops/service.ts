@@ -119,8 +119,15 @@ export function dropsService({ db, repo, catalog, creators, gate, cache, bus }: 
   const orderViews = new LRUCache<string, DropForOrder>({ max: 10_000, ttl: ORDER_VIEW_TTL_MS })
   const cacheKey = (dropId: string) => `drop:${dropId}`
 
+  // One database read per drop at a time, however many orders arrive when the view expires; an
+  // invalidation starts a new read (generation) so nobody is handed a view from before it.
+  const viewLoads = new Map<string, Promise<DropForOrder | undefined>>()
+  let generation = 0
+
   async function forget(dropId: string) {
     orderViews.delete(dropId)
+    viewLoads.delete(dropId)
+    generation += 1
     await cache.delete(cacheKey(dropId))
   }
   bus.subscribe({
@@ -161,7 +168,19 @@ export function dropsService({ db, repo, catalog, creators, gate, cache, bus }: 
     return found
   }
 
-  async function loadOrderView(dropId: string): Promise<DropForOrder | undefined> {
+  function loadOrderView(dropId: string): Promise<DropForOrder | undefined> {
+    const running = viewLoads.get(dropId)
+    if (running) return running
+    const load = readOrderView(dropId, generation)
+    viewLoads.set(dropId, load)
+    const done = () => {
+      if (viewLoads.get(dropId) === load) viewLoads.delete(dropId)
+    }
+    load.then(done, done)
+    return load
+  }
+
+  async function readOrderView(dropId: string, startedAt: number): Promise<DropForOrder | undefined> {
     const found = await repo.findById(dropId)
     if (!found) return undefined
     const items = await repo.items(dropId)
@@ -192,7 +211,7 @@ export function dropsService({ db, repo, catalog, creators, gate, cache, bus }: 
         item.variantId,
       ])
     }
-    orderViews.set(dropId, view)
+    if (startedAt === generation) orderViews.set(dropId, view)
     return view
   }
 
@@ -423,10 +442,18 @@ export function dropsService({ db, repo, catalog, creators, gate, cache, bus }: 
       return cached && !stale ? cached : loadOrderView(dropId)
     },
 
-    /** Takes stock for orders in the caller's transaction and writes the stock events. */
-    async takeStock(tx: Tx, dropId: string, claims: StockClaim[]): Promise<StockChange> {
+    /**
+     * Takes stock for orders in the caller's transaction and writes the stock events, followed by the
+     * caller's own `events` in the same statement (one round trip fewer on the order path).
+     */
+    async takeStock(
+      tx: Tx,
+      dropId: string,
+      claims: StockClaim[],
+      events: OutboxEntry[] = [],
+    ): Promise<StockChange> {
       const change = await repo.takeStock(tx, dropId, claims)
-      await appendToOutbox(tx, stockEvents(change))
+      await appendToOutbox(tx, [...stockEvents(change), ...events])
       return change
     },
 

@@ -4,7 +4,8 @@ export interface GateLine {
   quantity: number
 }
 
-export type ReserveOutcome = 'ok' | 'sold_out' | 'limit_exceeded' | 'not_loaded'
+/** `sold_out_held`: sold out, and the user already holds units of the drop (so this may be a retry). */
+export type ReserveOutcome = 'ok' | 'sold_out' | 'sold_out_held' | 'limit_exceeded' | 'not_loaded'
 
 /** Available units per variant and units held per user, for one drop. */
 export interface GateState {
@@ -47,11 +48,12 @@ export function memoryGate(): InventoryGate {
       const drop = drops.get(dropId)
       if (!drop) return 'not_loaded'
       const total = lines.reduce((n, l) => n + l.quantity, 0)
-      if ((drop.users.get(userId) ?? 0) + total > perUserLimit) return 'limit_exceeded'
+      const held = drop.users.get(userId) ?? 0
+      if (held + total > perUserLimit) return 'limit_exceeded'
       const wanted = new Map<string, number>()
       for (const line of lines) wanted.set(line.variantId, (wanted.get(line.variantId) ?? 0) + line.quantity)
       for (const [variantId, quantity] of wanted) {
-        if ((drop.items.get(variantId) ?? -1) < quantity) return 'sold_out'
+        if ((drop.items.get(variantId) ?? -1) < quantity) return held > 0 ? 'sold_out_held' : 'sold_out'
       }
       for (const [variantId, quantity] of wanted)
         drop.items.set(variantId, drop.items.get(variantId)! - quantity)

@@ -12,7 +12,10 @@ local wanted = {}
 for i = 3, #ARGV, 2 do wanted[ARGV[i]] = (wanted[ARGV[i]] or 0) + tonumber(ARGV[i + 1]) end
 for variant, quantity in pairs(wanted) do
   local available = tonumber(redis.call('HGET', KEYS[1], variant) or '-1')
-  if available < quantity then return 'sold_out' end
+  if available < quantity then
+    if held > 0 then return 'sold_out_held' end
+    return 'sold_out'
+  end
 end
 for variant, quantity in pairs(wanted) do redis.call('HINCRBY', KEYS[1], variant, -quantity) end
 redis.call('HINCRBY', KEYS[2], ARGV[1], total)

@@ -31,45 +31,83 @@ export class KeyAlreadyUsed extends Error {
 }
 
 export function ordersRepository(db: Db) {
+  const storedResponse = db.prepare<{ fingerprint: string; status_code: number; response: string }>(
+    'orders_stored_response',
+    sql`
+      SELECT fingerprint, status_code, response FROM idempotency_keys
+      WHERE user_id = ${sql.placeholder('userId')}::uuid AND key = ${sql.placeholder('key')}
+        AND state = 'completed'`,
+  )
   return {
-    /** Writes placed orders: durable idempotency records, orders, items and the audit trail. */
+    /**
+     * Writes placed orders: durable idempotency records, orders, items and the audit trail, in one
+     * statement (one round trip however many orders a group commit carries). Each column travels as
+     * one array parameter, so the statement text is the same for every batch size. Orders whose key
+     * already has a durable record are not written, and the caller's transaction is failed with
+     * KeyAlreadyUsed.
+     */
     async insertPlaced(tx: Tx, placed: NewOrder[], actorOf: (o: OrderRow) => string): Promise<void> {
-      const keys = placed.map(
-        (o) =>
-          sql`(${o.row.userId}::uuid, ${o.row.idempotencyKey}, ${o.fingerprint}, 'completed', ${o.responseStatus}::integer, ${o.response}, now() + interval '25 hours')`,
-      )
+      const column = (value: (o: NewOrder) => unknown) => sql.param(placed.map(value))
+      const items = placed.flatMap((o) => o.items)
+      const itemColumn = (value: (i: OrderItemRow) => unknown) => sql.param(items.map(value))
       const claimed = rowsOf<{ user_id: string; key: string }>(
         await tx.execute(sql`
-          INSERT INTO idempotency_keys (user_id, key, fingerprint, state, status_code, response, expires_at)
-          VALUES ${sql.join(keys, sql`, `)}
-          ON CONFLICT (user_id, key) DO NOTHING
-          RETURNING user_id, key`),
+          WITH input AS (
+            SELECT * FROM unnest(
+              ${column((o) => o.row.orderId)}::uuid[], ${column((o) => o.row.userId)}::uuid[],
+              ${column((o) => o.row.dropId)}::uuid[], ${column((o) => o.row.creatorId)}::uuid[],
+              ${column((o) => o.row.status)}::text[], ${column((o) => o.row.totalAmount)}::bigint[],
+              ${column((o) => o.row.currency)}::text[], ${column((o) => o.row.paymentId)}::text[],
+              ${column((o) => o.row.holdExpiresAt?.toISOString() ?? null)}::timestamptz[],
+              ${column((o) => o.row.idempotencyKey)}::text[],
+              ${column((o) => o.row.createdAt.toISOString())}::timestamptz[],
+              ${column((o) => o.row.updatedAt.toISOString())}::timestamptz[],
+              ${column((o) => o.fingerprint)}::text[], ${column((o) => o.responseStatus)}::integer[],
+              ${column((o) => o.response)}::text[], ${column((o) => actorOf(o.row))}::text[]
+            ) AS t (order_id, user_id, drop_id, creator_id, status, total_amount, currency, payment_id,
+                    hold_expires_at, idempotency_key, created_at, updated_at, fingerprint, status_code,
+                    response, actor)
+          ), claimed AS (
+            INSERT INTO idempotency_keys (user_id, key, fingerprint, state, status_code, response, expires_at)
+            SELECT user_id, idempotency_key, fingerprint, 'completed', status_code, response,
+                   now() + interval '25 hours'
+            FROM input
+            ON CONFLICT (user_id, key) DO NOTHING
+            RETURNING user_id, key
+          ), written AS (
+            INSERT INTO orders (order_id, user_id, drop_id, creator_id, status, total_amount, currency,
+                                payment_id, hold_expires_at, idempotency_key, created_at, updated_at)
+            SELECT i.order_id, i.user_id, i.drop_id, i.creator_id, i.status, i.total_amount, i.currency,
+                   i.payment_id, i.hold_expires_at, i.idempotency_key, i.created_at, i.updated_at
+            FROM input i JOIN claimed c ON c.user_id = i.user_id AND c.key = i.idempotency_key
+            RETURNING order_id, status, created_at
+          ), lines AS (
+            INSERT INTO order_items (order_id, position, product_id, variant_id, quantity, unit_price, total_price)
+            SELECT l.* FROM unnest(
+              ${itemColumn((i) => i.orderId)}::uuid[], ${itemColumn((i) => i.position)}::smallint[],
+              ${itemColumn((i) => i.productId)}::uuid[], ${itemColumn((i) => i.variantId)}::uuid[],
+              ${itemColumn((i) => i.quantity)}::integer[], ${itemColumn((i) => i.unitPrice)}::bigint[],
+              ${itemColumn((i) => i.totalPrice)}::bigint[]
+            ) AS l (order_id, position, product_id, variant_id, quantity, unit_price, total_price)
+            WHERE l.order_id IN (SELECT order_id FROM written)
+          ), audit AS (
+            INSERT INTO order_events (order_id, from_status, to_status, actor, reason, at)
+            SELECT i.order_id, NULL, i.status, i.actor, 'placed', i.created_at
+            FROM input i WHERE i.order_id IN (SELECT order_id FROM written)
+          )
+          SELECT user_id, key FROM claimed`),
       )
       if (claimed.length !== placed.length) {
         const got = new Set(claimed.map((c) => `${c.user_id}|${c.key}`))
         const taken = placed.find((o) => !got.has(`${o.row.userId}|${o.row.idempotencyKey}`))!
         throw new KeyAlreadyUsed(taken.row.userId, taken.row.idempotencyKey)
       }
-      await tx.insert(orders).values(placed.map((o) => o.row))
-      await tx.insert(orderItems).values(placed.flatMap((o) => o.items))
-      await tx.execute(sql`
-        INSERT INTO order_events (order_id, from_status, to_status, actor, reason, at)
-        VALUES ${sql.join(
-          placed.map(
-            (o) =>
-              sql`(${o.row.orderId}::uuid, NULL, ${o.row.status}, ${actorOf(o.row)}, 'placed', ${o.row.createdAt.toISOString()}::timestamptz)`,
-          ),
-          sql`, `,
-        )}`)
     },
 
     /** The durable record of a finished request, when the fast store has forgotten it. */
     async storedResponse(userId: string, key: string) {
-      const rows = rowsOf<{ fingerprint: string; status_code: number; response: string }>(
-        await db.primary.execute(sql`
-          SELECT fingerprint, status_code, response FROM idempotency_keys
-          WHERE user_id = ${userId} AND key = ${key} AND state = 'completed'`),
-      )
+      // Asked for every refusal that may be a retry (a sale refuses many): prepared once per connection.
+      const rows = await storedResponse.primary({ userId, key })
       return rows[0]
     },
 

@@ -87,6 +87,18 @@ const REFUSALS: Record<StockRefused['reason'], () => AppError> = {
     new AppError(409, 'purchase_limit_exceeded', 'This order would exceed the per-person limit of this drop'),
 }
 
+/**
+ * The answers of the refusals a sale hands out by the thousand, serialised once; the same bytes as
+ * the problem+json of an AppError with that status, code and message.
+ */
+const REFUSAL_REPLIES = Object.fromEntries(
+  Object.entries(REFUSALS).map(([reason, make]) => {
+    const error = make()
+    const body = JSON.stringify(problemOf(error.status, error.code, error.message))
+    return [reason, { status: error.status, body, problem: true, replayed: false }]
+  }),
+) as Record<StockRefused['reason'], OrderReply>
+
 interface Placement extends NewOrder {
   dropId: string
   claim: StockClaim
@@ -135,19 +147,20 @@ export function ordersService(deps: OrdersDeps) {
 
   const committer = createCommitter<Placement>(db, async (tx, placements) => {
     await repo.insertPlaced(tx, placements, (row) => userActor(row.userId))
-    const byDrop = placements[0]!.dropId
-    await drops.takeStock(
-      tx,
-      byDrop,
-      placements.map((p) => p.claim),
-    )
     const events: OutboxEntry[] = []
     for (const p of placements) {
       const payload = { ...(JSON.parse(p.response) as Order), creator_id: p.row.creatorId }
       events.push(orderEvent('order.created', p.row.orderId, payload))
       if (p.row.status === 'confirmed') events.push(orderEvent('order.confirmed', p.row.orderId, payload))
     }
-    await appendToOutbox(tx, events)
+    const byDrop = placements[0]!.dropId
+    // The order events go out with the stock events, in one outbox write.
+    await drops.takeStock(
+      tx,
+      byDrop,
+      placements.map((p) => p.claim),
+      events,
+    )
   })
 
   /** The gate's verdict; a drop missing from the gate (Redis flushed, say) is loaded from the database. */
@@ -192,10 +205,10 @@ export function ordersService(deps: OrdersDeps) {
     if (outcome !== 'ok') {
       // A retry of an order that still holds its units comes from a user holding units of this drop:
       // asking only for those keeps a stampede of new buyers at a sold-out gate off the database.
-      const mayBeRetry = outcome === 'limit_exceeded' || (await gate.held(drop.dropId, userId)) > 0
+      const mayBeRetry = outcome === 'limit_exceeded' || outcome === 'sold_out_held'
       const earlier = mayBeRetry ? await earlierAnswer(userId, key, fp) : undefined
       if (earlier) return earlier
-      throw outcome === 'limit_exceeded' ? REFUSALS.purchase_limit_exceeded() : REFUSALS.sold_out()
+      return { ...REFUSAL_REPLIES[outcome === 'limit_exceeded' ? 'purchase_limit_exceeded' : 'sold_out'] }
     }
     const undoReservation = () => gate.release(drop.dropId, userId, gateLines)
 
