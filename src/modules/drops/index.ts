@@ -1,6 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Db } from '../../platform/db/index.js'
-import { every } from '../../platform/loop.js'
 import { dropsRepository } from './repository.js'
 import { type DropsDeps, dropsService } from './service.js'
 
@@ -13,12 +12,41 @@ export function createDropsModule(db: Db, deps: Omit<DropsDeps, 'db' | 'repo'>) 
   return { service: dropsService({ db, repo: dropsRepository(db), ...deps }) }
 }
 
-/** Scheduler cadence: a drop starts and ends within this much of its time (well under 1 s). */
+/**
+ * Scheduler cadence: the longest it sleeps, so a drop made or edited meanwhile still starts and ends
+ * within this much of its time (well under 1 s). Known transitions are met on time: it wakes when the
+ * next one falls due.
+ */
 export const SCHEDULER_TICK_MS = 200
+/** A transition due but not yet made (another scheduler holds it, clocks a little apart): look again soon. */
+const SCHEDULER_RETRY_MS = 20
 
+/** Runs `advanceSchedule` at each due start and end, and at least every SCHEDULER_TICK_MS; returns stop. */
 export function startScheduler(
-  drops: Pick<ReturnType<typeof dropsService>, 'advanceSchedule'>,
+  drops: Pick<ReturnType<typeof dropsService>, 'advanceSchedule' | 'nextTransitionAt'>,
   log: FastifyBaseLogger,
-) {
-  return every(SCHEDULER_TICK_MS, drops.advanceSchedule, log, 'drop scheduler')
+): () => Promise<void> {
+  let stopped = false
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<unknown> = Promise.resolve()
+  const tick = () => {
+    running = drops
+      .advanceSchedule()
+      .then(() => drops.nextTransitionAt())
+      .catch((error: unknown) => {
+        log.warn({ err: error, task: 'drop scheduler' }, 'drop scheduler failed; will retry')
+        return undefined
+      })
+      .then((next) => {
+        if (stopped) return
+        const wait = next ? next.getTime() - Date.now() : SCHEDULER_TICK_MS
+        timer = setTimeout(tick, wait > 0 ? Math.min(SCHEDULER_TICK_MS, wait) : SCHEDULER_RETRY_MS)
+      })
+  }
+  timer = setTimeout(tick, SCHEDULER_TICK_MS)
+  return async () => {
+    stopped = true
+    clearTimeout(timer)
+    await running
+  }
 }

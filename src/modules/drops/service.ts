@@ -485,6 +485,9 @@ export function dropsService({ db, repo, catalog, creators, gate, cache, bus }: 
       }
     },
 
+    /** When the next scheduled start or end falls due, if any (the scheduler sleeps until then). */
+    nextTransitionAt: () => repo.nextTransitionAt(),
+
     stockState: (dropId: string) => repo.stockState(dropId),
     openDropIds: () => repo.openDropIds(),
   }
