@@ -13,7 +13,7 @@ import { eventually, sleep } from './support/shop.js'
 /**
  * The outbox relay is at-least-once across crashes: `--role worker` processes lease batches of
  * rows, publish them to JetStream (deduplicated by event id) and mark them. Killed with SIGKILL
- * half-way, a relay leaves its leased rows to the next relay once the lease (30 s) runs out; rows it
+ * half-way, a relay leaves its leased rows to the next relay once the lease (5 s) runs out; rows it
  * had published but not marked are published again and JetStream drops the copies.
  */
 const engines = inject('engines')

@@ -25,7 +25,7 @@ export async function appendToOutbox(tx: Executor, entries: OutboxEntry[]): Prom
 
 const BATCH = 500
 /** How long a relay may take to publish what it claimed before another relay may take it over. */
-const LEASE_SECONDS = 30
+const LEASE_SECONDS = 5
 
 /**
  * Publishes unpublished outbox rows in order and marks them. A short statement leases a batch (SKIP
