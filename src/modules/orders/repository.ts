@@ -190,6 +190,20 @@ export function ordersRepository(db: Db) {
         .limit(limit + 1)
     },
 
+    /** A drop's orders, newest first, keyset on (created_at, order_id). */
+    async listByDrop(dropId: string, limit: number, after?: { createdAt: string; orderId: string }) {
+      return db.reader
+        .select()
+        .from(orders)
+        .where(
+          after
+            ? sql`${orders.dropId} = ${dropId} AND (${orders.createdAt}, ${orders.orderId}) < (${after.createdAt}::timestamptz, ${after.orderId}::uuid)`
+            : eq(orders.dropId, dropId),
+        )
+        .orderBy(sql`${orders.createdAt} DESC, ${orders.orderId} DESC`)
+        .limit(limit + 1)
+    },
+
     async dueHolds(limit: number): Promise<string[]> {
       const rows = rowsOf<{ order_id: string }>(
         await db.primary.execute(sql`

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { type Guards, principalOf } from '../auth/index.js'
 import {
   CreateOrderBody,
+  DropIdParams,
   HistorySchema,
   IdempotencyHeaders,
   OrderIdParams,
@@ -88,5 +89,20 @@ export const ordersRoutes: FastifyPluginAsyncTypebox<{ orders: OrdersService; gu
       },
     },
     async (request) => orders.listForUser(principalOf(request), request.params.user_id, request.query),
+  )
+  app.get(
+    '/drops/:drop_id/orders',
+    {
+      ...authed,
+      schema: {
+        tags,
+        security,
+        description: 'The drop’s creator or an admin: its orders, newest first.',
+        params: DropIdParams,
+        querystring: OrderListQuery,
+        response: { 200: OrderPage },
+      },
+    },
+    async (request) => orders.listForDrop(principalOf(request), request.params.drop_id, request.query),
   )
 }

@@ -112,6 +112,7 @@ export const HistorySchema = Type.Object({
 
 export const OrderIdParams = Type.Object({ order_id: Id })
 export const UserIdParams = Type.Object({ user_id: Id })
+export const DropIdParams = Type.Object({ drop_id: Id })
 export const OrderListQuery = Type.Object(PageQuery, { additionalProperties: false })
 export const OrderPage = pageOf(OrderSchema)
 export const IdempotencyHeaders = Type.Object({

@@ -487,6 +487,43 @@ export function ordersService(deps: OrdersDeps) {
       }
     },
 
+    /** A drop's orders, newest first; the drop's creator or an admin. */
+    async listForDrop(
+      principal: Principal,
+      dropId: string,
+      query: { limit?: number; cursor?: string },
+    ): Promise<Page<Order>> {
+      const drop = await drops.forOrder(dropId)
+      if (!drop) throw notFound('Drop')
+      if (
+        !principal.roles.includes('admin') &&
+        (await creators.byUser(principal.userId))?.creator_id !== drop.creatorId
+      ) {
+        throw forbidden('Only the drop’s creator or an admin can list its orders')
+      }
+      const limit = query.limit ?? 20
+      const after = query.cursor
+        ? (decodeCursor(query.cursor, ['date', 'uuid']) as [string, string])
+        : undefined
+      const rows = await repo.listByDrop(dropId, limit, after && { createdAt: after[0], orderId: after[1] })
+      const page = toPage(
+        rows,
+        limit,
+        (r) => [r.createdAt.toISOString(), r.orderId],
+        (r) => r,
+      )
+      const items = await repo.itemsOf(page.items.map((r) => r.orderId))
+      return {
+        items: page.items.map((r) =>
+          toOrder(
+            r,
+            items.filter((i) => i.orderId === r.orderId),
+          ),
+        ),
+        next_cursor: page.next_cursor,
+      }
+    },
+
     /** Applies an asynchronous payment outcome reported by the signed webhook. */
     async applyPaymentOutcome(
       orderId: string,
