@@ -33,6 +33,7 @@ import { createDb, type Db } from './platform/db/index.js'
 import { migrate } from './platform/db/migrate.js'
 import { AppError } from './platform/http/errors.js'
 import { createHttpServer, type HttpServer, type ReadinessCheck } from './platform/http/server.js'
+import { registerWebApp } from './platform/http/static.js'
 import { createLogger } from './platform/logger.js'
 import { createMetrics } from './platform/metrics.js'
 import { startRelay } from './platform/outbox/index.js'
@@ -168,6 +169,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
         },
         { prefix: API_PREFIX },
       )
+      await registerWebApp(http)
     }
     if (runsRealtime(config.role)) {
       const realtime = createRealtimeModule({
