@@ -198,7 +198,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       closers.unshift(relay.stop)
       const stopFolding = startCountFolding(follows.foldCounts, config.countFlushMs, logger)
       closers.unshift(stopFolding)
-      closers.unshift(startScheduler(drops, logger))
+      closers.unshift(startScheduler(drops, logger, relay.nudge))
       closers.unshift(startOrderHousekeeping(orders, logger))
       const stopNotifications = startNotificationConsumer(bus, notifications)
       closers.unshift(async () => stopNotifications())

@@ -21,10 +21,15 @@ export const SCHEDULER_TICK_MS = 200
 /** A transition due but not yet made (another scheduler holds it, clocks a little apart): look again soon. */
 const SCHEDULER_RETRY_MS = 20
 
-/** Runs `advanceSchedule` at each due start and end, and at least every SCHEDULER_TICK_MS; returns stop. */
+/**
+ * Runs `advanceSchedule` at each due start and end, and at least every SCHEDULER_TICK_MS; returns stop.
+ * `onMoved` is called after a commit that started or ended drops (the outbox relay beside it publishes
+ * their events at once instead of at its next poll).
+ */
 export function startScheduler(
   drops: Pick<ReturnType<typeof dropsService>, 'advanceSchedule' | 'nextTransitionAt'>,
   log: FastifyBaseLogger,
+  onMoved?: () => void,
 ): () => Promise<void> {
   let stopped = false
   let timer: NodeJS.Timeout | undefined
@@ -32,7 +37,10 @@ export function startScheduler(
   const tick = () => {
     running = drops
       .advanceSchedule()
-      .then(() => drops.nextTransitionAt())
+      .then((moved) => {
+        if (moved.started.length > 0 || moved.ended.length > 0) onMoved?.()
+        return drops.nextTransitionAt()
+      })
       .catch((error: unknown) => {
         log.warn({ err: error, task: 'drop scheduler' }, 'drop scheduler failed; will retry')
         return undefined

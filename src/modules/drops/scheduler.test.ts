@@ -63,3 +63,25 @@ it('looks again soon when a due transition was not made (another scheduler holds
   await stop()
   expect(runs.slice(0, 3)).toEqual([SCHEDULER_TICK_MS, SCHEDULER_TICK_MS + 20, SCHEDULER_TICK_MS + 40])
 })
+
+it('says when a run started or ended drops, so their events can be relayed at once', async () => {
+  const results = [
+    { started: [], ended: [] },
+    { started: ['d1'], ended: [] },
+    { started: [], ended: ['d0'] },
+  ]
+  let moved = 0
+  const stop = startScheduler(
+    {
+      advanceSchedule: async () => results.shift() ?? { started: [], ended: [] },
+      nextTransitionAt: async () => undefined,
+    },
+    log,
+    () => {
+      moved += 1
+    },
+  )
+  await vi.advanceTimersByTimeAsync(SCHEDULER_TICK_MS * 4)
+  await stop()
+  expect(moved).toBe(2)
+})
