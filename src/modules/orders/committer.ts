@@ -10,14 +10,22 @@ interface Waiting<T> {
 }
 
 /**
+ * Transactions of one drop in flight at once. The second one writes its orders while the first still
+ * holds the drop's stock row, then waits for that row: the stock changes stay one after another, but
+ * a batch no longer waits for the whole of the previous transaction before it starts.
+ */
+const MAX_IN_FLIGHT = 2
+
+/**
  * Writes the orders of one drop in group transactions. Every order of a drop contends for the same
- * rows (the drop's stock), so one transaction at a time per drop, carrying everything that arrived
- * meanwhile, beats many transactions queueing on row locks. If a group fails, each of its orders is
- * retried alone so one bad order cannot sink the others.
+ * rows (the drop's stock), so a few transactions at a time per drop, each carrying everything that
+ * arrived meanwhile, beat many transactions queueing on row locks. If a group fails, each of its
+ * orders is retried alone so one bad order cannot sink the others.
  */
 export function createCommitter<T>(db: Db, write: (tx: Tx, orders: T[]) => Promise<void>) {
   const queues = new Map<string, Waiting<T>[]>()
-  const busy = new Set<string>()
+  const running = new Map<string, number>()
+  const scheduled = new Set<string>()
 
   async function runAlone(item: Waiting<T>) {
     try {
@@ -28,37 +36,46 @@ export function createCommitter<T>(db: Db, write: (tx: Tx, orders: T[]) => Promi
     }
   }
 
-  async function drain(dropId: string) {
-    busy.add(dropId)
+  async function runBatch(batch: Waiting<T>[]) {
+    if (batch.length === 1) return runAlone(batch[0]!)
     try {
-      for (;;) {
-        // Let the event loop take in the requests that arrived meanwhile, so they join this batch.
-        // PGlite runs a whole transaction without yielding to I/O: without this turn every batch
-        // there would hold one order, and the embedded shape would commit one order at a time.
-        await new Promise((resolve) => setImmediate(resolve))
-        const queue = queues.get(dropId)
-        if (!queue || queue.length === 0) break
-        const batch = queue.splice(0, MAX_BATCH)
-        if (batch.length === 1) {
-          await runAlone(batch[0]!)
-          continue
-        }
-        try {
-          await db.primary.transaction((tx) =>
-            write(
-              tx,
-              batch.map((w) => w.order),
-            ),
-          )
-          for (const w of batch) w.resolve()
-        } catch {
-          for (const w of batch) await runAlone(w)
-        }
-      }
-    } finally {
-      busy.delete(dropId)
-      queues.delete(dropId)
+      await db.primary.transaction((tx) =>
+        write(
+          tx,
+          batch.map((w) => w.order),
+        ),
+      )
+      for (const w of batch) w.resolve()
+    } catch {
+      for (const w of batch) await runAlone(w)
     }
+  }
+
+  /**
+   * Starts a batch when a slot is free. It first lets the event loop take in the requests that arrived
+   * meanwhile, so they join the batch: PGlite runs a whole transaction without yielding to I/O, and
+   * without this turn every batch there would hold one order.
+   */
+  function schedule(dropId: string) {
+    if (scheduled.has(dropId) || (running.get(dropId) ?? 0) >= MAX_IN_FLIGHT) return
+    scheduled.add(dropId)
+    setImmediate(() => {
+      scheduled.delete(dropId)
+      const queue = queues.get(dropId)
+      if (!queue || queue.length === 0) {
+        queues.delete(dropId)
+        return
+      }
+      const batch = queue.splice(0, MAX_BATCH)
+      running.set(dropId, (running.get(dropId) ?? 0) + 1)
+      void runBatch(batch).finally(() => {
+        const left = (running.get(dropId) ?? 1) - 1
+        if (left === 0) running.delete(dropId)
+        else running.set(dropId, left)
+        schedule(dropId)
+      })
+      schedule(dropId)
+    })
   }
 
   return {
@@ -68,7 +85,7 @@ export function createCommitter<T>(db: Db, write: (tx: Tx, orders: T[]) => Promi
         const queue = queues.get(dropId) ?? []
         queue.push({ order, resolve, reject })
         queues.set(dropId, queue)
-        if (!busy.has(dropId)) void drain(dropId)
+        schedule(dropId)
       })
     },
   }
