@@ -6,6 +6,7 @@ import { buildApp, type LiveDrop } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { rowsOf } from '../../src/platform/db/index.js'
 import { serveParent } from './child.js'
+import { profile } from './profiler.js'
 
 let app: LiveDrop | undefined
 
@@ -18,6 +19,7 @@ const parent = serveParent(
       )
       return rows ?? []
     }
+    if (request.type === 'profile') return profile(String(request.action), request.file as string | undefined)
     throw new Error(`unknown request ${request.type}`)
   },
   async () => {

@@ -8,6 +8,8 @@ declare module 'autocannon' {
     headers?: Record<string, string>
     body?: string | Buffer
     setupRequest?: (request: RequestSpec, context: Record<string, unknown>) => RequestSpec | undefined
+    /** Called with every response's status and body, just before the instance emits `response`. */
+    onResponse?: (status: number, body: string, context: Record<string, unknown>) => void
   }
 
   export interface Options {
@@ -21,6 +23,8 @@ declare module 'autocannon' {
     headers?: Record<string, string>
     body?: string | Buffer
     requests?: RequestSpec[]
+    /** Requests per second across all connections (open-loop pacing); unset means as fast as possible. */
+    overallRate?: number
   }
 
   export interface Histogram {

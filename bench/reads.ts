@@ -1,0 +1,322 @@
+// Read-path benchmark: the pages a crowd refreshes while a drop is live.
+//
+//   npm run bench:reads -- [--shape postgres|embedded|both] [--duration S] [--connections C]
+//                          [--products N]
+//
+// For each shape it starts the app (buildApp, as `serve` does) in a child process on fresh engines,
+// makes a creator with --products products and a live drop through the API, and sells a few units so
+// the figures are not all initial ones. Then, for each of
+//   GET /api/v1/drops/{id}, GET /api/v1/drops/{id}/inventory, GET /api/v1/products?creator_id={id}
+// it measures over HTTP
+//   - full speed: C connections, as fast as the app answers (closed loop);
+//   - half speed: the same connections paced (autocannon overallRate) at half the full-speed rate,
+//     which is the latency a loaded-but-not-saturated server gives;
+// and, in the same run and the same way, the bare node:http hello-world. Latencies are per response,
+// to the microsecond.
+//
+// Targets (cached drop reads: the drop and its inventory): >= 0.50x hello-world at full speed and
+// p99 <= 10 ms at half speed. The product list (a database query per request) is reported beside them.
+// LIVEDROP_BENCH_PROFILE_DIR=<dir> writes a CPU profile of the app during each full-speed phase.
+
+import { parseArgs } from 'node:util'
+import { helloWorldRate } from './lib/baseline.js'
+import { type CpuUse, cpuMeter, waitForQuiet } from './lib/cpu.js'
+import type { LoadResult } from './lib/load.js'
+import { type OutcomeLoadResult, outcomeLoad, withoutSamples } from './lib/outcomes.js'
+import { fmt, machine, progress, type Target, table, targetsTable, writeResult } from './lib/report.js'
+import { type AppShape, shapesToRun, startShape } from './lib/shape.js'
+import { call, createCreator, createLiveDrop, createProduct, insertShoppers, signTokens } from './lib/shop.js'
+
+const TARGETS = { ratio: 0.5, halfSpeedP99Ms: 10 }
+
+const { values: flags } = parseArgs({
+  options: {
+    shape: { type: 'string', default: 'both' },
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '64' },
+    products: { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '3' },
+    'quiet-wait': { type: 'string', default: '60' },
+    help: { type: 'boolean', short: 'h' },
+  },
+})
+
+if (flags.help) {
+  console.log(
+    'Usage: npm run bench:reads -- [--shape postgres|embedded|both] [--duration S] [--connections C]\n' +
+      '         [--products N] [--warmup S] [--quiet-wait S]\n' +
+      'postgres = PostgreSQL + Redis at LIVEDROP_BENCH_DATABASE_URL / LIVEDROP_BENCH_REDIS_URL\n' +
+      '(defaults postgres://postgres@127.0.0.1:5432/postgres, redis://127.0.0.1:6379); a scratch database\n' +
+      'and Redis key prefix are made for the run and removed afterwards.',
+  )
+  process.exit(0)
+}
+
+function positive(name: string, raw: string | undefined): number {
+  const value = Number(raw)
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`)
+  return value
+}
+
+const options = {
+  duration: positive('duration', flags.duration),
+  connections: Math.floor(positive('connections', flags.connections)),
+  products: Math.floor(positive('products', flags.products)),
+  warmup: positive('warmup', flags.warmup),
+  quietWait: Number(flags['quiet-wait']),
+}
+
+interface Endpoint {
+  name: string
+  path: string
+  /** Judged against the targets (the cached drop reads). */
+  judged: boolean
+}
+
+interface EndpointRun {
+  endpoint: Endpoint
+  full: OutcomeLoadResult & { cpu: CpuUse }
+  half: OutcomeLoadResult & { cpu: CpuUse; requestedRate: number }
+}
+
+async function runShape(shape: AppShape) {
+  progress(`=== reads, ${shape}: ${options.connections} connections, ${options.duration} s per phase`)
+  const app = await startShape(shape)
+  try {
+    const url = app.app.url
+    const creator = await createCreator(url, 'Read Creator')
+    const products = []
+    for (let i = 0; i < options.products; i++) {
+      products.push(
+        await createProduct(url, creator, {
+          name: `Read product ${i + 1}`,
+          ...(i === 0
+            ? {
+                variants: [
+                  { sku: 's', name: 'S' },
+                  { sku: 'm', name: 'M' },
+                  { sku: 'l', name: 'L' },
+                ],
+              }
+            : {}),
+        }),
+      )
+    }
+    const drop = await createLiveDrop(url, creator, {
+      name: 'Read drop',
+      per_user_limit: 2,
+      items: [
+        {
+          product_id: products[0]!.product_id,
+          variant_id: products[0]!.variants[1]!.variant_id,
+          drop_price: 4900,
+          initial_stock: 500,
+        },
+        { product_id: products[1]!.product_id, drop_price: 2900, initial_stock: 1000 },
+        { product_id: products[2]!.product_id, drop_price: 1900, initial_stock: 250 },
+      ],
+    })
+    // A few sales, so stock figures have moved and the outbox has run.
+    const buyers = await insertShoppers(app, 'rd', 20, creator.userId)
+    const tokens = await signTokens(app.jwtSecret, buyers)
+    for (const [i, token] of tokens.entries()) {
+      await call(url, 'POST', '/api/v1/orders', {
+        token,
+        headers: { 'idempotency-key': `read-${i}` },
+        body: { drop_id: drop.drop_id, items: [{ product_id: products[1]!.product_id, quantity: 1 }] },
+      })
+    }
+
+    const endpoints: Endpoint[] = [
+      { name: 'GET /drops/{id}', path: `/api/v1/drops/${drop.drop_id}`, judged: true },
+      { name: 'GET /drops/{id}/inventory', path: `/api/v1/drops/${drop.drop_id}/inventory`, judged: true },
+      {
+        name: 'GET /products?creator_id=',
+        path: `/api/v1/products?creator_id=${creator.creatorId}`,
+        judged: false,
+      },
+    ]
+    for (const e of endpoints) await call(url, 'GET', e.path)
+
+    const background: Record<string, number> = {}
+    const quiet = async (phase: string) => {
+      background[phase] = await waitForQuiet({ maxWaitMs: options.quietWait * 1000 })
+      if (!(background[phase]! < 0.3)) {
+        progress(`  note: ${background[phase]!.toFixed(2)} cores busy with other work before ${phase}`)
+      }
+    }
+
+    await quiet('hello-world')
+    progress(`  hello-world baseline (${options.connections} connections, ${options.duration} s)`)
+    const hello = await helloWorldRate({
+      connections: options.connections,
+      duration: options.duration,
+      warmup: options.warmup,
+    })
+    progress(`  hello-world: ${fmt.int(hello.rate)} req/s`)
+
+    const runs: EndpointRun[] = []
+    for (const endpoint of endpoints) {
+      await outcomeLoad({
+        url,
+        connections: options.connections,
+        duration: options.warmup,
+        path: endpoint.path,
+      })
+      await quiet(`${endpoint.name} full`)
+      const profileDir = process.env.LIVEDROP_BENCH_PROFILE_DIR
+      if (profileDir) await app.app.call({ type: 'profile', action: 'start' })
+      const fullMeter = cpuMeter({ server: app.app.process.pid })
+      const fullLoad = await outcomeLoad({
+        url,
+        connections: options.connections,
+        duration: options.duration,
+        path: endpoint.path,
+      })
+      if (profileDir) {
+        const file = `${profileDir}/reads-${shape}-${endpoint.name.replace(/[^a-z]+/gi, '-')}.cpuprofile`
+        await app.app.call({ type: 'profile', action: 'stop', file })
+        progress(`  CPU profile of the app at full speed: ${file}`)
+      }
+      const full = { ...fullLoad, cpu: fullMeter() }
+      const requestedRate = Math.max(1, Math.floor(full.rate / 2))
+      await quiet(`${endpoint.name} half`)
+      const halfMeter = cpuMeter({ server: app.app.process.pid })
+      const halfLoad = await outcomeLoad({
+        url,
+        connections: options.connections,
+        duration: options.duration,
+        path: endpoint.path,
+        overallRate: requestedRate,
+      })
+      const half = { ...halfLoad, cpu: halfMeter(), requestedRate }
+      progress(
+        `  ${endpoint.name}: ${fmt.int(full.rate)} req/s full speed; at ${fmt.int(half.rate)} req/s p99 ${fmt.ms(half.all.p99)}`,
+      )
+      runs.push({ endpoint, full, half })
+    }
+
+    const onlyOk = (r: OutcomeLoadResult) =>
+      r.errors + r.timeouts === 0 && Object.keys(r.statusCodes).every((code) => code === '200')
+    const targets: Target[] = runs
+      .filter((r) => r.endpoint.judged)
+      .flatMap((r) => [
+        {
+          name: `${r.endpoint.name}: req/s vs hello-world`,
+          measured: `${fmt.int(r.full.rate)} / ${fmt.int(hello.rate)} = ${fmt.ratio(r.full.rate / hello.rate)}`,
+          target: `>= ${TARGETS.ratio}x`,
+          pass: r.full.rate / hello.rate >= TARGETS.ratio && onlyOk(r.full),
+        },
+        {
+          name: `${r.endpoint.name}: p99 at half speed`,
+          measured: `${fmt.ms(r.half.all.p99)} at ${fmt.int(r.half.rate)} req/s`,
+          target: `<= ${TARGETS.halfSpeedP99Ms} ms`,
+          pass: r.half.all.p99 <= TARGETS.halfSpeedP99Ms && onlyOk(r.half),
+        },
+      ])
+
+    const result = {
+      benchmark: 'reads',
+      shape,
+      at: new Date().toISOString(),
+      machine: machine(),
+      engine: app.engine,
+      settings: options,
+      background_cores_before: background,
+      baseline: { hello_world: hello },
+      endpoints: runs.map((r) => ({
+        name: r.endpoint.name,
+        path: r.endpoint.path,
+        judged: r.endpoint.judged,
+        full_speed: { ...withoutSamples(r.full), ratio_to_hello_world: r.full.rate / hello.rate },
+        half_speed: { ...withoutSamples(r.half), ratio_to_hello_world: r.half.rate / hello.rate },
+      })),
+      targets,
+      pass: targets.every((t) => t.pass),
+    }
+    const file = writeResult(`reads-${shape}`, result)
+    print(result, hello, runs, file)
+    return result
+  } finally {
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    await app.cleanup()
+  }
+}
+
+const cpuCell = (cpu: CpuUse | undefined) =>
+  cpu
+    ? `${cpu.cores.server?.toFixed(2)} / ${cpu.cores.load_generator?.toFixed(2)} / ${cpu.machine_cores_busy.toFixed(2)}`
+    : ''
+
+function print(result: any, hello: LoadResult & { cpu: CpuUse }, runs: EndpointRun[], file: string): void {
+  const row = (name: string, speed: string, r: OutcomeLoadResult & { cpu: CpuUse }) => [
+    name,
+    speed,
+    fmt.int(r.rate),
+    fmt.ratio(r.rate / hello.rate),
+    fmt.ms(r.all.p50),
+    fmt.ms(r.all.p90),
+    fmt.ms(r.all.p99),
+    fmt.ms(r.all.max),
+    JSON.stringify(r.statusCodes),
+    cpuCell(r.cpu),
+  ]
+  const lines = [
+    '',
+    `== bench/reads — ${result.shape} (${result.engine.engine}${result.engine.server_version ? `, PostgreSQL ${result.engine.server_version}` : ''}${result.engine.redis_version ? `, Redis ${result.engine.redis_version}` : ''})`,
+    `   ${result.machine.cpus} CPUs (${result.machine.cpu_model}), Node ${result.machine.node}; ` +
+      `${options.connections} connections, ${options.duration} s per phase; half speed = paced at half the full-speed rate`,
+    `   other work on the machine just before each phase, in cores: ${Object.entries(
+      result.background_cores_before as Record<string, number>,
+    )
+      .map(([phase, cores]) => `${phase} ${cores.toFixed(2)}`)
+      .join(', ')}`,
+    '',
+    table([
+      [
+        'endpoint',
+        'speed',
+        'req/s',
+        'vs hello',
+        'p50',
+        'p90',
+        'p99',
+        'max',
+        'status codes',
+        'CPU cores: server / loadgen / machine',
+      ],
+      [
+        'hello-world (node:http)',
+        'full',
+        fmt.int(hello.rate),
+        fmt.ratio(1),
+        `${hello.latency.p50} ms`,
+        `${hello.latency.p90} ms`,
+        `${hello.latency.p99} ms`,
+        `${hello.latency.max} ms`,
+        JSON.stringify(hello.statusCodes),
+        cpuCell(hello.cpu),
+      ],
+      ...runs.flatMap((r) => [
+        row(r.endpoint.name, 'full', r.full),
+        row('', `half (${fmt.int(r.half.requestedRate)}/s asked)`, r.half),
+      ]),
+    ]),
+    '   (hello-world latency: autocannon histogram, whole ms; app latencies: per response, high-resolution clock)',
+    '',
+    targetsTable(result.targets),
+    '',
+    `   ${result.pass ? 'ALL TARGETS PASS' : 'SOME TARGETS FAIL'} — JSON: ${file}`,
+    '',
+  ]
+  console.log(lines.join('\n'))
+}
+
+async function main() {
+  const shapes = await shapesToRun(flags.shape)
+  let pass = true
+  for (const shape of shapes) pass = (await runShape(shape)).pass && pass
+  process.exitCode = pass ? 0 : 1
+}
+
+await main()
