@@ -235,9 +235,9 @@ describe('roles', () => {
 describe('README', () => {
   it('documents exactly the variables the configuration reads', () => {
     const source = readFileSync(fileURLToPath(new URL('./config.ts', import.meta.url)), 'utf8')
-    const read = [...source.matchAll(/\b(?:read|integer|oneOf|url|secret|name)\(env, '([A-Z][A-Z0-9_]*)'/g)].map(
-      (match) => match[1],
-    )
+    const read = [
+      ...source.matchAll(/\b(?:read|integer|oneOf|url|secret|name)\(env, '([A-Z][A-Z0-9_]*)'/g),
+    ].map((match) => match[1])
     const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8')
     const documented = [...readme.matchAll(/^\| `([A-Z][A-Z0-9_]*)`\s*\|/gm)].map((match) => match[1])
     expect(read.length).toBeGreaterThan(10)
