@@ -28,7 +28,10 @@ export interface InventoryGate {
   read(dropId: string): Promise<GateState | undefined>
   /** Units one user holds or has reserved in a drop (0 when none, or when the drop is not loaded). */
   held(dropId: string, userId: string): Promise<number>
-  /** Available units per variant only (cheap; for display). */
+  /**
+   * Available units per variant only (cheap; for display). The Redis gate shares one read among a
+   * process's readers for up to AVAILABILITY_SHARE_MS; changes made through the same gate show at once.
+   */
   availability(dropId: string): Promise<Record<string, number> | undefined>
   /** Sets one figure if it still has the value seen before (reconciliation). Returns whether it did. */
   correct(

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache'
 import { luaScript, type RedisClient, runScript } from '../../platform/redis.js'
 import type { GateState, InventoryGate } from './gate.js'
 
@@ -54,33 +55,49 @@ else redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
 return 1
 `)
 
+/**
+ * How long availability read for display is shared by this process's readers. Changes made through
+ * this process drop it at once; changes made by other processes show within this time (stock
+ * broadcasts are conflated over 100-250 ms anyway). Decisions never read it: they go through RESERVE.
+ */
+export const AVAILABILITY_SHARE_MS = 100
+
 /** The gate on Redis. Every key of a drop shares the hash tag {drop:<id>}, so scripts stay atomic on a Cluster. */
 export function redisGate(client: RedisClient, prefix: string): InventoryGate {
   const keys = (dropId: string) =>
     [`${prefix}{drop:${dropId}}:stock`, `${prefix}{drop:${dropId}}:users`] as const
   const pairs = (lines: { variantId: string; quantity: number }[]) =>
     lines.flatMap((l) => [l.variantId, l.quantity])
+  // A crowd watching a drop costs one HGETALL per drop per AVAILABILITY_SHARE_MS, not one per request.
+  const shown = new LRUCache<string, { at: number; value: Promise<Record<string, number> | undefined> }>({
+    max: 10_000,
+  })
 
   return {
     async reserve(dropId, userId, lines, perUserLimit) {
       const [stock, users] = keys(dropId)
-      return (await runScript(
+      const outcome = await runScript(
         client,
         RESERVE,
         [stock, users],
         [userId, perUserLimit, ...pairs(lines)],
-      )) as never
+      )
+      if (outcome === 'ok') shown.delete(dropId)
+      return outcome as never
     },
     async release(dropId, userId, lines) {
       const [stock, users] = keys(dropId)
       await runScript(client, RELEASE, [stock, users], [userId, ...pairs(lines)])
+      shown.delete(dropId)
     },
     async load(dropId, state, options) {
       const [stock, users] = keys(dropId)
       const items = Object.entries(state.items)
       const holders = Object.entries(state.users).filter(([, n]) => n > 0)
       const args = [options?.onlyIfMissing ? '1' : '0', items.length, ...items.flat(), ...holders.flat()]
-      return (await runScript(client, LOAD, [stock, users], args)) === 1
+      const wrote = (await runScript(client, LOAD, [stock, users], args)) === 1
+      shown.delete(dropId)
+      return wrote
     },
     async read(dropId) {
       const [stock, users] = keys(dropId)
@@ -93,17 +110,30 @@ export function redisGate(client: RedisClient, prefix: string): InventoryGate {
     async held(dropId, userId) {
       return Number((await client.hGet(keys(dropId)[1], userId)) ?? 0)
     },
-    async availability(dropId) {
-      const items = await client.hGetAll(keys(dropId)[0])
-      if (Object.keys(items).length === 0) return undefined
-      return Object.fromEntries(Object.entries(items).map(([k, v]) => [k, Number(v)]))
+    availability(dropId) {
+      const now = Date.now()
+      const recent = shown.get(dropId)
+      if (recent && now - recent.at < AVAILABILITY_SHARE_MS) return recent.value
+      const entry = {
+        at: now,
+        value: client.hGetAll(keys(dropId)[0]).then((items) => {
+          if (Object.keys(items).length === 0) return undefined
+          return Object.fromEntries(Object.entries(items).map(([k, v]) => [k, Number(v)]))
+        }),
+      }
+      shown.set(dropId, entry)
+      entry.value.catch(() => {
+        if (shown.get(dropId) === entry) shown.delete(dropId)
+      })
+      return entry.value
     },
     async correct(dropId, kind, field, seen, value) {
       const [stock, users] = keys(dropId)
       const key = kind === 'items' ? stock : users
-      return (
+      const done =
         (await runScript(client, CORRECT, [key], [field, seen, value, kind === 'users' ? '1' : '0'])) === 1
-      )
+      shown.delete(dropId)
+      return done
     },
     async close() {},
   }
