@@ -72,11 +72,15 @@ export function openConnection(
       for (const bytes of missed) peer.send(bytes)
       return
     }
-    const snapshot = await deps.dropSnapshot(dropId).frame
+    const shared = deps.dropSnapshot(dropId)
+    const snapshot = await shared.frame
     if (snapshot === undefined) return error('not_found', `no drop ${dropId}`)
     drops.add(dropId)
     hub.watchDrop(peer, dropId)
     peer.send(snapshot)
+    // Events that reached this gateway while the snapshot was read would otherwise be lost to this
+    // socket: send them now (watching began above, in the same tick, so nothing is sent twice).
+    for (const bytes of hub.dropSince(dropId, shared.seq) ?? []) peer.send(bytes)
   }
 
   function subscribeUser(since: number | undefined) {
