@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import { type Db, type Executor, rowsOf, type Tx } from '../../platform/db/index.js'
+import { UUID } from '../../platform/http/pagination.js'
 import { type OrderItemRow, type OrderRow, type OrderStatus, orderItems, orders } from './schema.js'
 
 export interface NewOrder {
@@ -30,14 +31,72 @@ export class KeyAlreadyUsed extends Error {
   }
 }
 
-export function ordersRepository(db: Db) {
-  const storedResponse = db.prepare<{ fingerprint: string; status_code: number; response: string }>(
-    'orders_stored_response',
+export interface StoredResponse {
+  fingerprint: string
+  status_code: number
+  response: string
+}
+
+/** Most durable-record lookups one statement answers. */
+const LOOKUP_BATCH = 500
+
+/**
+ * Durable-record lookups by (user, key), gathered over one turn of the event loop and answered by one
+ * prepared statement. A sale asks for one with every refusal that may be a retry, thousands a second;
+ * one statement per turn instead of one each keeps the database (and the socket writes to it) out of
+ * the way of the orders.
+ */
+function storedResponseLoader(db: Db) {
+  const statement = db.prepare<StoredResponse & { user_id: string; key: string }>(
+    'orders_stored_responses',
     sql`
-      SELECT fingerprint, status_code, response FROM idempotency_keys
-      WHERE user_id = ${sql.placeholder('userId')}::uuid AND key = ${sql.placeholder('key')}
-        AND state = 'completed'`,
+      SELECT k.user_id::text AS user_id, k.key, k.fingerprint, k.status_code, k.response
+      FROM unnest(${sql.placeholder('userIds')}::uuid[], ${sql.placeholder('keys')}::text[]) AS w (user_id, key)
+      JOIN idempotency_keys k ON k.user_id = w.user_id AND k.key = w.key
+      WHERE k.state = 'completed'`,
   )
+  type Waiter = {
+    userId: string
+    key: string
+    resolve(r: StoredResponse | undefined): void
+    reject(e: unknown): void
+  }
+  let waiting: Waiter[] = []
+
+  async function flush() {
+    const batch = waiting
+    waiting = []
+    for (let i = 0; i < batch.length; i += LOOKUP_BATCH) {
+      const part = batch.slice(i, i + LOOKUP_BATCH)
+      try {
+        const rows = await statement.primary({
+          userIds: part.map((w) => w.userId),
+          keys: part.map((w) => w.key),
+        })
+        const found = new Map(rows.map((r) => [`${r.user_id}\u0000${r.key}`, r]))
+        for (const w of part) {
+          const row = found.get(`${w.userId.toLowerCase()}\u0000${w.key}`)
+          w.resolve(
+            row && { fingerprint: row.fingerprint, status_code: row.status_code, response: row.response },
+          )
+        }
+      } catch (error) {
+        for (const w of part) w.reject(error)
+      }
+    }
+  }
+
+  return (userId: string, key: string) =>
+    new Promise<StoredResponse | undefined>((resolve, reject) => {
+      // No record can belong to something that is not a user id; it must not fail the batch's cast.
+      if (!UUID.test(userId)) return resolve(undefined)
+      waiting.push({ userId, key, resolve, reject })
+      if (waiting.length === 1) setImmediate(() => void flush())
+    })
+}
+
+export function ordersRepository(db: Db) {
+  const lookUpStoredResponse = storedResponseLoader(db)
   return {
     /**
      * Writes placed orders: durable idempotency records, orders, items and the audit trail, in one
@@ -105,10 +164,8 @@ export function ordersRepository(db: Db) {
     },
 
     /** The durable record of a finished request, when the fast store has forgotten it. */
-    async storedResponse(userId: string, key: string) {
-      // Asked for every refusal that may be a retry (a sale refuses many): prepared once per connection.
-      const rows = await storedResponse.primary({ userId, key })
-      return rows[0]
+    storedResponse(userId: string, key: string): Promise<StoredResponse | undefined> {
+      return lookUpStoredResponse(userId, key)
     },
 
     async find(orderId: string, executor: Executor = db.primary): Promise<OrderRow | undefined> {
