@@ -72,15 +72,13 @@ export function openConnection(
       for (const bytes of missed) peer.send(bytes)
       return
     }
-    const shared = deps.dropSnapshot(dropId)
-    const snapshot = await shared.frame
+    const snapshot = await deps.dropSnapshot(dropId).frame
     if (snapshot === undefined) return error('not_found', `no drop ${dropId}`)
     drops.add(dropId)
     hub.watchDrop(peer, dropId)
+    // Events that reached this gateway while the snapshot was read are not replayed: the snapshot's
+    // figures may already be newer than them.
     peer.send(snapshot)
-    // Events that reached this gateway while the snapshot was read would otherwise be lost to this
-    // socket: send them now (watching began above, in the same tick, so nothing is sent twice).
-    for (const bytes of hub.dropSince(dropId, shared.seq) ?? []) peer.send(bytes)
   }
 
   function subscribeUser(since: number | undefined) {
