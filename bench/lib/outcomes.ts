@@ -1,4 +1,5 @@
 import autocannon, { type RequestSpec } from 'autocannon'
+import { Pool } from 'undici'
 import { percentile } from './load.js'
 
 /** Latency figures of a set of responses, in ms measured with the high-resolution clock. */
@@ -148,4 +149,81 @@ export function latencyOf(result: OutcomeLoadResult, match: (outcome: string) =>
 export function withoutSamples(result: OutcomeLoadResult): Omit<OutcomeLoadResult, 'samples'> {
   const { samples: _samples, ...rest } = result
   return rest
+}
+
+export interface PacedLoadOptions {
+  url: string
+  path: string
+  /** Requests per second, sent evenly spaced (open loop). */
+  rate: number
+  /** Seconds. */
+  duration: number
+  /** Keep-alive connections to spread the requests over. */
+  connections: number
+}
+
+/**
+ * Open-loop load at an even pace: request i is sent at start + i / rate, whatever the answers before
+ * it, over a pool of keep-alive connections (undici). autocannon's `overallRate` instead gives each
+ * connection a quota per second that it spends as fast as it can at the start of every second, so
+ * its latencies are those of full speed for part of each second; this is the steady half-load a
+ * latency target means. Requests are sent on schedule whether or not earlier ones were answered
+ * (waiting in the pool when every connection is busy counts as latency); timers tick every
+ * millisecond, so requests due within the same millisecond leave together.
+ */
+export async function pacedLoad(options: PacedLoadOptions): Promise<OutcomeLoadResult> {
+  const pool = new Pool(options.url, { connections: options.connections, pipelining: 1 })
+  const samples: number[] = []
+  const statusCodes: Record<string, number> = {}
+  let errors = 0
+  const total = Math.max(1, Math.round(options.rate * options.duration))
+  const interval = 1000 / options.rate
+  const inFlight = new Set<Promise<void>>()
+  const started = performance.now()
+  let finished = started
+  const send = () => {
+    const sentAt = performance.now()
+    const done = pool
+      .request({ method: 'GET', path: options.path })
+      .then(async (response) => {
+        await response.body.arrayBuffer()
+        finished = performance.now()
+        samples.push(finished - sentAt)
+        statusCodes[response.statusCode] = (statusCodes[response.statusCode] ?? 0) + 1
+      })
+      .catch(() => {
+        errors += 1
+      })
+      .finally(() => inFlight.delete(done))
+    inFlight.add(done)
+  }
+  try {
+    let sent = 0
+    while (sent < total) {
+      const now = performance.now()
+      // Send everything that is due; then sleep until the next one (timers are ~1 ms coarse).
+      while (sent < total && started + sent * interval <= now) {
+        send()
+        sent += 1
+      }
+      // Never spin: a busy-waiting load generator takes the CPU the server under test needs.
+      const wait = started + sent * interval - performance.now()
+      await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.floor(wait))))
+    }
+    await Promise.all(inFlight)
+  } finally {
+    await pool.close()
+  }
+  const seconds = (finished - started) / 1000
+  return {
+    seconds,
+    requests: samples.length,
+    rate: samples.length / seconds,
+    all: summariseLatency(samples),
+    outcomes: { all: summariseLatency(samples) },
+    statusCodes,
+    errors,
+    timeouts: 0,
+    samples: { all: samples },
+  }
 }
