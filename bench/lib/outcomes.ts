@@ -160,6 +160,8 @@ export interface PacedLoadOptions {
   duration: number
   /** Keep-alive connections to spread the requests over. */
   connections: number
+  /** Seconds sent at the same pace before the measured ones, not counted: opens the connections. */
+  warmup?: number
 }
 
 /**
@@ -176,10 +178,13 @@ export async function pacedLoad(options: PacedLoadOptions): Promise<OutcomeLoadR
   const samples: number[] = []
   const statusCodes: Record<string, number> = {}
   let errors = 0
-  const total = Math.max(1, Math.round(options.rate * options.duration))
+  const warmupCount = Math.round(options.rate * (options.warmup ?? 1))
+  const total = warmupCount + Math.max(1, Math.round(options.rate * options.duration))
   const interval = 1000 / options.rate
   const inFlight = new Set<Promise<void>>()
   const started = performance.now()
+  // The measured part starts after the warm-up (a new pool opens its connections as load needs them).
+  const measuredFrom = started + warmupCount * interval
   let finished = started
   const send = () => {
     const sentAt = performance.now()
@@ -187,6 +192,7 @@ export async function pacedLoad(options: PacedLoadOptions): Promise<OutcomeLoadR
       .request({ method: 'GET', path: options.path })
       .then(async (response) => {
         await response.body.arrayBuffer()
+        if (sentAt < measuredFrom) return
         finished = performance.now()
         samples.push(finished - sentAt)
         statusCodes[response.statusCode] = (statusCodes[response.statusCode] ?? 0) + 1
@@ -214,7 +220,7 @@ export async function pacedLoad(options: PacedLoadOptions): Promise<OutcomeLoadR
   } finally {
     await pool.close()
   }
-  const seconds = (finished - started) / 1000
+  const seconds = (finished - measuredFrom) / 1000
   return {
     seconds,
     requests: samples.length,
