@@ -325,11 +325,10 @@ export function ordersService(deps: OrdersDeps) {
       }
       await drops.returnStock(tx, moved.row.dropId, claim)
       const payload = { ...toOrder(moved.row, items), creator_id: moved.row.creatorId }
-      const topic = to === 'cancelled' ? 'order.cancelled' : 'order.expired'
       await appendToOutbox(tx, [
         to === 'cancelled'
           ? orderEvent('order.cancelled', orderId, { ...payload, reason: audit.reason })
-          : orderEvent(topic as 'order.expired', orderId, payload),
+          : orderEvent('order.expired', orderId, payload),
         ...extra(tx, moved.row),
       ])
       return { row: moved.row, claim }
@@ -339,19 +338,49 @@ export function ordersService(deps: OrdersDeps) {
     return done.row
   }
 
-  async function confirm(orderId: string, audit: { actor: string; reason: string }) {
+  /** Moves an order on without touching its units (paid, shipped) and announces it, in one transaction. */
+  async function advance(
+    orderId: string,
+    from: OrderStatus[],
+    to: 'confirmed' | 'shipped',
+    audit: { actor: string; reason: string },
+  ): Promise<OrderRow | undefined> {
     return db.primary.transaction(async (tx) => {
-      const moved = await repo.transition(tx, orderId, ['pending'], 'confirmed', audit)
+      const moved = await repo.transition(tx, orderId, from, to, audit)
       if (!moved) return undefined
       const items = await repo.itemsOf([orderId], tx)
-      await appendToOutbox(tx, [
-        orderEvent('order.confirmed', orderId, {
-          ...toOrder(moved.row, items),
-          creator_id: moved.row.creatorId,
-        }),
-      ])
+      const payload = { ...toOrder(moved.row, items), creator_id: moved.row.creatorId }
+      await appendToOutbox(tx, [orderEvent(`order.${to}`, orderId, payload)])
       return moved.row
     })
+  }
+
+  /** One page of orders, newest first, from a keyset query on (created_at, order_id), with their items. */
+  async function orderPage(
+    query: { limit?: number; cursor?: string },
+    list: (limit: number, after?: { createdAt: string; orderId: string }) => Promise<OrderRow[]>,
+  ): Promise<Page<Order>> {
+    const limit = query.limit ?? 20
+    const after = query.cursor
+      ? (decodeCursor(query.cursor, ['date', 'uuid']) as [string, string])
+      : undefined
+    const rows = await list(limit, after && { createdAt: after[0], orderId: after[1] })
+    const page = toPage(
+      rows,
+      limit,
+      (r) => [r.createdAt.toISOString(), r.orderId],
+      (r) => r,
+    )
+    const items = await repo.itemsOf(page.items.map((r) => r.orderId))
+    return {
+      items: page.items.map((r) =>
+        toOrder(
+          r,
+          items.filter((i) => i.orderId === r.orderId),
+        ),
+      ),
+      next_cursor: page.next_cursor,
+    }
   }
 
   return {
@@ -436,21 +465,7 @@ export function ordersService(deps: OrdersDeps) {
         principal.roles.includes('admin') ||
         (await creators.byUser(principal.userId))?.creator_id === row.creatorId
       if (!isSeller) throw forbidden('Only the drop’s creator or an admin can mark an order shipped')
-      const shipped = await db.primary.transaction(async (tx) => {
-        const moved = await repo.transition(tx, orderId, ['confirmed'], 'shipped', {
-          actor,
-          reason: 'marked shipped',
-        })
-        if (!moved) return undefined
-        const items = await repo.itemsOf([orderId], tx)
-        await appendToOutbox(tx, [
-          orderEvent('order.shipped', orderId, {
-            ...toOrder(moved.row, items),
-            creator_id: moved.row.creatorId,
-          }),
-        ])
-        return moved.row
-      })
+      const shipped = await advance(orderId, ['confirmed'], 'shipped', { actor, reason: 'marked shipped' })
       if (!shipped) throw invalidTransition(row.status, 'shipped')
       return present(shipped)
     },
@@ -464,27 +479,7 @@ export function ordersService(deps: OrdersDeps) {
       if (principal.userId !== userId && !principal.roles.includes('admin')) {
         throw forbidden('You can only list your own orders')
       }
-      const limit = query.limit ?? 20
-      const after = query.cursor
-        ? (decodeCursor(query.cursor, ['date', 'uuid']) as [string, string])
-        : undefined
-      const rows = await repo.listByUser(userId, limit, after && { createdAt: after[0], orderId: after[1] })
-      const page = toPage(
-        rows,
-        limit,
-        (r) => [r.createdAt.toISOString(), r.orderId],
-        (r) => r,
-      )
-      const items = await repo.itemsOf(page.items.map((r) => r.orderId))
-      return {
-        items: page.items.map((r) =>
-          toOrder(
-            r,
-            items.filter((i) => i.orderId === r.orderId),
-          ),
-        ),
-        next_cursor: page.next_cursor,
-      }
+      return orderPage(query, (limit, after) => repo.listByUser(userId, limit, after))
     },
 
     /** A drop's orders, newest first; the drop's creator or an admin. */
@@ -501,27 +496,7 @@ export function ordersService(deps: OrdersDeps) {
       ) {
         throw forbidden('Only the drop’s creator or an admin can list its orders')
       }
-      const limit = query.limit ?? 20
-      const after = query.cursor
-        ? (decodeCursor(query.cursor, ['date', 'uuid']) as [string, string])
-        : undefined
-      const rows = await repo.listByDrop(dropId, limit, after && { createdAt: after[0], orderId: after[1] })
-      const page = toPage(
-        rows,
-        limit,
-        (r) => [r.createdAt.toISOString(), r.orderId],
-        (r) => r,
-      )
-      const items = await repo.itemsOf(page.items.map((r) => r.orderId))
-      return {
-        items: page.items.map((r) =>
-          toOrder(
-            r,
-            items.filter((i) => i.orderId === r.orderId),
-          ),
-        ),
-        next_cursor: page.next_cursor,
-      }
+      return orderPage(query, (limit, after) => repo.listByDrop(dropId, limit, after))
     },
 
     /** Applies an asynchronous payment outcome reported by the signed webhook. */
@@ -535,7 +510,7 @@ export function ordersService(deps: OrdersDeps) {
       }
       const changed =
         outcome === 'succeeded'
-          ? await confirm(orderId, audit)
+          ? await advance(orderId, ['pending'], 'confirmed', audit)
           : await release(orderId, ['pending'], 'cancelled', audit, (_tx, row) => [
               orderEvent('payment.failed', orderId, {
                 order_id: orderId,
