@@ -30,6 +30,13 @@ export interface Drop {
   updated_at: string
 }
 
+export interface DropInventory {
+  drop_id: string
+  remaining_inventory: number
+  sold_out: boolean
+  items: { product_id: string; variant_id: string; available: number }[]
+}
+
 /** What the order path needs to know about a drop, cached for a moment. */
 export interface DropForOrder {
   dropId: string
@@ -135,18 +142,26 @@ export function dropsService({ db, repo, catalog, creators, gate, cache, bus }: 
     handler: (event) => forget(event.key),
   })
 
+  /** Rows parsed from the cached (JSON-shaped) values, once per cached value rather than per read. */
+  const parsedRows = new WeakMap<object, DropRow>()
+  type CachedRow = DropRow & { startTime: string; endTime: string; createdAt: string; updatedAt: string }
+
+  /** The drop's row; the same object while its cached value lasts (reads memoise on it). */
   async function row(dropId: string): Promise<DropRow> {
-    const cached = await cache.get<
-      DropRow & { startTime: string; endTime: string; createdAt: string; updatedAt: string }
-    >(cacheKey(dropId))
+    const cached = await cache.get<CachedRow>(cacheKey(dropId))
     if (cached) {
-      return {
-        ...cached,
-        startTime: new Date(cached.startTime),
-        endTime: new Date(cached.endTime),
-        createdAt: new Date(cached.createdAt),
-        updatedAt: new Date(cached.updatedAt),
+      let parsed = parsedRows.get(cached)
+      if (!parsed) {
+        parsed = {
+          ...cached,
+          startTime: new Date(cached.startTime),
+          endTime: new Date(cached.endTime),
+          createdAt: new Date(cached.createdAt),
+          updatedAt: new Date(cached.updatedAt),
+        }
+        parsedRows.set(cached, parsed)
       }
+      return parsed
     }
     const found = await repo.findById(dropId)
     if (!found) throw notFound('Drop')
@@ -154,8 +169,36 @@ export function dropsService({ db, repo, catalog, creators, gate, cache, bus }: 
     return found
   }
 
+  /**
+   * A crowd refreshing a live drop asks for the same answer thousands of times between two stock
+   * changes: it is built once per (row, figures) pair, both of which stay the same objects meanwhile.
+   */
+  function rendered<T>() {
+    const last = new LRUCache<string, { row: DropRow; available: object | undefined; view: T }>({
+      max: 10_000,
+    })
+    return async (
+      dropId: string,
+      build: (found: DropRow, available: Readonly<Record<string, number>> | undefined) => Promise<T> | T,
+    ): Promise<T> => {
+      const found = await row(dropId)
+      const available = await gate.availability(dropId)
+      const memo = last.get(dropId)
+      if (available && memo && memo.row === found && memo.available === available) return memo.view
+      const view = await build(found, available)
+      // Without the gate's figures the answer comes from the database: not kept.
+      if (available) last.set(dropId, { row: found, available, view })
+      return view
+    }
+  }
+  const renderedDrop = rendered<Drop>()
+  const renderedInventory = rendered<DropInventory>()
+
   async function remainingOf(dropRow: DropRow): Promise<number> {
-    const available = await gate.availability(dropRow.dropId)
+    return remainingIn(dropRow, await gate.availability(dropRow.dropId))
+  }
+
+  function remainingIn(dropRow: DropRow, available: Readonly<Record<string, number>> | undefined) {
     if (!available) return dropRow.remainingInventory
     return Object.values(available).reduce((n, v) => n + Math.max(v, 0), 0)
   }
@@ -312,9 +355,8 @@ export function dropsService({ db, repo, catalog, creators, gate, cache, bus }: 
       return toDrop(created)
     },
 
-    async get(dropId: string): Promise<Drop> {
-      const found = await row(dropId)
-      return toDrop(found, await remainingOf(found))
+    get(dropId: string): Promise<Drop> {
+      return renderedDrop(dropId, (found, available) => toDrop(found, remainingIn(found, available)))
     },
 
     async items(dropId: string) {
@@ -335,22 +377,22 @@ export function dropsService({ db, repo, catalog, creators, gate, cache, bus }: 
     },
 
     /** Live availability, served by the gate so a stampede of watchers never reaches the database. */
-    async inventory(dropId: string) {
-      const found = await row(dropId)
-      const available = await gate.availability(dropId)
-      const items = available
-        ? [...(orderViews.get(dropId) ?? (await loadOrderView(dropId)))!.items.values()].map((i) => ({
-            product_id: i.productId,
-            variant_id: i.variantId,
-            available: Math.max(available[i.variantId] ?? 0, 0),
-          }))
-        : (await repo.items(dropId)).map((i) => ({
-            product_id: i.productId,
-            variant_id: i.variantId,
-            available: i.currentStock,
-          }))
-      const remaining = available ? items.reduce((n, i) => n + i.available, 0) : found.remainingInventory
-      return { drop_id: dropId, remaining_inventory: remaining, sold_out: remaining === 0, items }
+    inventory(dropId: string): Promise<DropInventory> {
+      return renderedInventory(dropId, async (found, available) => {
+        const items = available
+          ? [...(orderViews.get(dropId) ?? (await loadOrderView(dropId)))!.items.values()].map((i) => ({
+              product_id: i.productId,
+              variant_id: i.variantId,
+              available: Math.max(available[i.variantId] ?? 0, 0),
+            }))
+          : (await repo.items(dropId)).map((i) => ({
+              product_id: i.productId,
+              variant_id: i.variantId,
+              available: i.currentStock,
+            }))
+        const remaining = available ? items.reduce((n, i) => n + i.available, 0) : found.remainingInventory
+        return { drop_id: dropId, remaining_inventory: remaining, sold_out: remaining === 0, items }
+      })
     },
 
     /** Newest first. */

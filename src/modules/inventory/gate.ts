@@ -31,8 +31,10 @@ export interface InventoryGate {
   /**
    * Available units per variant only (cheap; for display). The Redis gate shares one read among a
    * process's readers for up to AVAILABILITY_SHARE_MS; changes made through the same gate show at once.
+   * The figures come back as the same object until they change, so readers may memoise on it; never
+   * modify it.
    */
-  availability(dropId: string): Promise<Record<string, number> | undefined>
+  availability(dropId: string): Promise<Readonly<Record<string, number>> | undefined>
   /** Sets one figure if it still has the value seen before (reconciliation). Returns whether it did. */
   correct(
     dropId: string,
@@ -45,7 +47,11 @@ export interface InventoryGate {
 }
 
 export function memoryGate(): InventoryGate {
-  const drops = new Map<string, { items: Map<string, number>; users: Map<string, number> }>()
+  /** `shown`: the figures handed to readers, one object until they change (readers memoise on it). */
+  const drops = new Map<
+    string,
+    { items: Map<string, number>; users: Map<string, number>; shown?: Record<string, number> }
+  >()
   return {
     async reserve(dropId, userId, lines, perUserLimit) {
       const drop = drops.get(dropId)
@@ -61,6 +67,7 @@ export function memoryGate(): InventoryGate {
       for (const [variantId, quantity] of wanted)
         drop.items.set(variantId, drop.items.get(variantId)! - quantity)
       drop.users.set(userId, (drop.users.get(userId) ?? 0) + total)
+      drop.shown = undefined
       return 'ok'
     },
     async release(dropId, userId, lines) {
@@ -74,6 +81,7 @@ export function memoryGate(): InventoryGate {
       const held = Math.max((drop.users.get(userId) ?? 0) - total, 0)
       if (held === 0) drop.users.delete(userId)
       else drop.users.set(userId, held)
+      drop.shown = undefined
     },
     async load(dropId, state, options) {
       if (options?.onlyIfMissing && drops.has(dropId)) return false
@@ -92,13 +100,16 @@ export function memoryGate(): InventoryGate {
     },
     async availability(dropId) {
       const drop = drops.get(dropId)
-      return drop && Object.fromEntries(drop.items)
+      if (drop && !drop.shown) drop.shown = Object.fromEntries(drop.items)
+      return drop?.shown
     },
     async correct(dropId, kind, field, seen, value) {
-      const map = drops.get(dropId)?.[kind]
-      if (!map || (map.get(field) ?? 0) !== seen) return false
+      const drop = drops.get(dropId)
+      const map = drop?.[kind]
+      if (!drop || !map || (map.get(field) ?? 0) !== seen) return false
       if (kind === 'users' && value === 0) map.delete(field)
       else map.set(field, value)
+      drop.shown = undefined
       return true
     },
     async close() {
