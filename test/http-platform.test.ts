@@ -107,6 +107,22 @@ describeShapes('http platform', (shape) => {
     const reply = await api.request('GET', '/healthz', { headers: { origin: 'https://shop.example.test' } })
     const h = reply.headers
     expect(h.get('x-content-type-options')).toBe('nosniff')
+    expect(h.get('x-frame-options')).toBe('DENY')
+    expect(h.get('referrer-policy')).toBe('no-referrer')
+    expect(h.get('strict-transport-security')).toMatch(/max-age=\d+/)
+    // A JSON answer is never a document: nothing may load from it or frame it.
+    expect(h.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'")
+    expect(h.get('x-powered-by')).toBeNull()
+    const exposed = (h.get('access-control-expose-headers') ?? '').toLowerCase()
+    for (const name of ['x-request-id', 'retry-after', 'ratelimit-remaining', 'idempotent-replayed']) {
+      expect(exposed).toContain(name)
+    }
+  })
+
+  it('sends documents (asked for as text/html) the full set of browser security headers', async () => {
+    const reply = await api.request('GET', '/healthz', { headers: { accept: 'text/html,*/*;q=0.8' } })
+    const h = reply.headers
+    expect(h.get('x-content-type-options')).toBe('nosniff')
     expect(h.get('x-frame-options')).toBe('SAMEORIGIN')
     expect(h.get('referrer-policy')).toBe('no-referrer')
     expect(h.get('strict-transport-security')).toMatch(/max-age=\d+/)
@@ -114,10 +130,6 @@ describeShapes('http platform', (shape) => {
     expect(h.get('content-security-policy')).toContain("default-src 'self'")
     expect(h.get('content-security-policy')).not.toContain('upgrade-insecure-requests')
     expect(h.get('x-powered-by')).toBeNull()
-    const exposed = (h.get('access-control-expose-headers') ?? '').toLowerCase()
-    for (const name of ['x-request-id', 'retry-after', 'ratelimit-remaining', 'idempotent-replayed']) {
-      expect(exposed).toContain(name)
-    }
   })
 
   it('serves an OpenAPI 3.1 document at /docs/json describing every contract operation', async () => {

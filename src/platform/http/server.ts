@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { V7Generator } from 'uuidv7'
 import type { Config } from '../../config.js'
+import { deferredChildLoggers } from '../logger.js'
 import type { Metrics } from '../metrics.js'
 import type { RateLimitStore } from '../rate-limit/index.js'
 import { AppError } from './errors.js'
@@ -64,6 +65,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
   const newRequestId = requestIdGenerator()
   const app = Fastify({
     loggerInstance: deps.logger,
+    childLoggerFactory: deferredChildLoggers,
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
     return503OnClosing: true,
@@ -89,11 +91,12 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
     ),
   )
 
-  const securityHeaders = await helmetHeaders(SECURITY_HEADERS)
+  const documentHeaders = await helmetHeaders(SECURITY_HEADERS)
   // Callback-style hooks: an async hook costs a promise per request and does nothing asynchronous here.
   app.addHook('onRequest', (request, reply, done) => {
     const raw = reply.raw
-    for (const [name, value] of securityHeaders) raw.setHeader(name, value)
+    const headers = request.headers.accept?.includes('text/html') ? documentHeaders : API_HEADERS
+    for (const [name, value] of headers) raw.setHeader(name, value)
     reply.header('x-request-id', request.id)
     done()
   })
@@ -177,7 +180,21 @@ export async function createHttpServer(deps: HttpDeps): Promise<HttpServer> {
   return app
 }
 
-/** Helmet's settings: the security headers every response carries. */
+/**
+ * What a JSON answer needs (OWASP's REST security headers): never sniffed into something renderable,
+ * never framed, HTTPS remembered. Helmet's full set is for documents: a browser asks for one with
+ * `Accept: text/html` (the web app, the API docs), and those answers get all of it. Each header is a
+ * visible share of a small answer's cost, on the server and on every client.
+ */
+const API_HEADERS: [string, string][] = [
+  ['content-security-policy', "default-src 'none'; frame-ancestors 'none'"],
+  ['strict-transport-security', 'max-age=31536000; includeSubDomains'],
+  ['x-content-type-options', 'nosniff'],
+  ['x-frame-options', 'DENY'],
+  ['referrer-policy', 'no-referrer'],
+]
+
+/** Helmet's settings: the security headers of documents. */
 const SECURITY_HEADERS: FastifyHelmetOptions = {
   contentSecurityPolicy: {
     directives: {

@@ -17,6 +17,20 @@ function makeAjv(coerceTypes: boolean) {
 
 const pointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1')
 
+/** Whether any string (value or key) holds U+0000; allocation-free, as every valid input pays for it. */
+function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000')
+  if (value === null || typeof value !== 'object') return false
+  if (Array.isArray(value)) {
+    for (const item of value) if (containsNul(item)) return true
+    return false
+  }
+  for (const key in value) {
+    if (key.includes('\u0000') || containsNul((value as Record<string, unknown>)[key])) return true
+  }
+  return false
+}
+
 /** The JSON pointer of the first string (value or key) holding U+0000, if any. */
 function nulAt(value: unknown, path: string): string | undefined {
   if (typeof value === 'string') return value.includes('\u0000') ? path : undefined
@@ -48,7 +62,7 @@ function refusingNul(validate: ValidateFunction): ValidateFunction {
       checked.errors = validate.errors
       return false
     }
-    const at = nulAt(data, '')
+    const at = containsNul(data) ? nulAt(data, '') : undefined
     if (at !== undefined) {
       const error: ErrorObject = {
         instancePath: at,
