@@ -103,34 +103,32 @@ describeShapes('http platform', (shape) => {
     }
   })
 
-  it('sends security headers, and exposes the request id and rate-limit headers to browsers', async () => {
-    const reply = await api.request('GET', '/healthz', { headers: { origin: 'https://shop.example.test' } })
-    const h = reply.headers
-    expect(h.get('x-content-type-options')).toBe('nosniff')
-    expect(h.get('x-frame-options')).toBe('DENY')
-    expect(h.get('referrer-policy')).toBe('no-referrer')
-    expect(h.get('strict-transport-security')).toMatch(/max-age=\d+/)
-    // A JSON answer is never a document: nothing may load from it or frame it.
-    expect(h.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'")
-    expect(h.get('x-powered-by')).toBeNull()
-    const exposed = (h.get('access-control-expose-headers') ?? '').toLowerCase()
-    for (const name of ['x-request-id', 'retry-after', 'ratelimit-remaining', 'idempotent-replayed']) {
-      expect(exposed).toContain(name)
-    }
-  })
-
-  it('sends documents (asked for as text/html) the full set of browser security headers', async () => {
-    const reply = await api.request('GET', '/healthz', { headers: { accept: 'text/html,*/*;q=0.8' } })
-    const h = reply.headers
-    expect(h.get('x-content-type-options')).toBe('nosniff')
-    expect(h.get('x-frame-options')).toBe('SAMEORIGIN')
-    expect(h.get('referrer-policy')).toBe('no-referrer')
-    expect(h.get('strict-transport-security')).toMatch(/max-age=\d+/)
-    expect(h.get('cross-origin-opener-policy')).toBe('same-origin')
-    expect(h.get('content-security-policy')).toContain("default-src 'self'")
-    expect(h.get('content-security-policy')).not.toContain('upgrade-insecure-requests')
-    expect(h.get('x-powered-by')).toBeNull()
-  })
+  // A JSON answer is never a document: nothing may load from it or frame it. Documents (what a browser
+  // asks for as text/html) get helmet's full browser set.
+  it.each([
+    ['a JSON answer', 'application/json', 'DENY', "default-src 'none'; frame-ancestors 'none'", null],
+    ['a document', 'text/html,*/*;q=0.8', 'SAMEORIGIN', "default-src 'self'", 'same-origin'],
+  ])(
+    'sends %s its security headers and exposes the request id and rate-limit headers',
+    async (_, accept, framing, csp, opener) => {
+      const reply = await api.request('GET', '/healthz', {
+        headers: { origin: 'https://shop.example.test', accept },
+      })
+      const h = reply.headers
+      expect(h.get('x-content-type-options')).toBe('nosniff')
+      expect(h.get('x-frame-options')).toBe(framing)
+      expect(h.get('referrer-policy')).toBe('no-referrer')
+      expect(h.get('strict-transport-security')).toMatch(/max-age=\d+/)
+      expect(h.get('cross-origin-opener-policy')).toBe(opener)
+      expect(h.get('content-security-policy')).toContain(csp)
+      expect(h.get('content-security-policy')).not.toContain('upgrade-insecure-requests')
+      expect(h.get('x-powered-by')).toBeNull()
+      const exposed = (h.get('access-control-expose-headers') ?? '').toLowerCase()
+      for (const name of ['x-request-id', 'retry-after', 'ratelimit-remaining', 'idempotent-replayed']) {
+        expect(exposed).toContain(name)
+      }
+    },
+  )
 
   it('serves an OpenAPI 3.1 document at /docs/json describing every contract operation', async () => {
     const reply = await api.get('/docs/json')
