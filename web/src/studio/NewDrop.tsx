@@ -1,10 +1,21 @@
 import { useQueryClient } from '@tanstack/react-query'
 import { type FormEvent, useState } from 'react'
 import { Link, useNavigate } from 'react-router'
-import { Alert, Empty, ErrorState, PageHeader, Skeleton } from '../components/ui'
+import {
+  AddButton,
+  Field,
+  Form,
+  FormActions,
+  InputField,
+  RemoveButton,
+  SubmitButton,
+  TextAreaField,
+  useRows,
+  useSubmit,
+} from '../components/form'
+import { Empty, ErrorState, PageHeader, Skeleton } from '../components/ui'
 import { api } from '../lib/api'
 import { minorDigits, parseMoney } from '../lib/format'
-import type { Described } from '../lib/problems'
 import { useMyCreator, useProducts } from '../lib/queries'
 import type { Drop, Product } from '../lib/types'
 
@@ -40,20 +51,20 @@ function DropForm({ products }: { products: Product[] }) {
   const [end, setEnd] = useState(() => localInput(Date.now() + 3 * 3_600_000))
   const [limit, setLimit] = useState('1')
   const [threshold, setThreshold] = useState('10')
-  const [items, setItems] = useState<ItemRow[]>([
-    { key: nextKey++, productId: first.product_id, variantId: '', price: priceText(first), stock: '50' },
-  ])
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<unknown>()
-  const [invalid, setInvalid] = useState<Described>()
+  const newItem = (): ItemRow => ({
+    key: nextKey++,
+    productId: first.product_id,
+    variantId: '',
+    price: priceText(first),
+    stock: '50',
+  })
+  const items = useRows<ItemRow>([newItem()])
+  const form = useSubmit('Please check the drop')
 
   const productOf = (id: string) => products.find((p) => p.product_id === id)
-  const update = (key: number, change: Partial<ItemRow>) =>
-    setItems((rows) => rows.map((r) => (r.key === key ? { ...r, ...change } : r)))
 
   async function submit(event: FormEvent) {
     event.preventDefault()
-    setError(undefined)
     const problems: string[] = []
     const startMs = startNow ? Date.now() : new Date(start).getTime()
     const endMs = new Date(end).getTime()
@@ -66,7 +77,7 @@ function DropForm({ products }: { products: Product[] }) {
       problems.push('The limit per person is a whole number, at least 1')
     const low = Number(threshold)
     if (!Number.isInteger(low) || low < 0) problems.push('The low-stock alert is a whole number')
-    const body = items.map((row, index) => {
+    const body = items.rows.map((row, index) => {
       const product = productOf(row.productId)
       const price = parseMoney(row.price, product?.currency)
       const stock = Number(row.stock)
@@ -80,18 +91,7 @@ function DropForm({ products }: { products: Product[] }) {
         initial_stock: stock,
       }
     })
-    if (problems.length > 0) {
-      setInvalid({
-        title: 'Please check the drop',
-        detail: 'Some fields need a fix.',
-        fields: problems,
-        tone: 'error',
-      })
-      return
-    }
-    setInvalid(undefined)
-    setBusy(true)
-    try {
+    await form.run(problems, async () => {
       const drop = await api.post<Drop>('/drops', {
         name: name.trim(),
         description: description.trim() || undefined,
@@ -103,39 +103,21 @@ function DropForm({ products }: { products: Product[] }) {
       })
       await client.invalidateQueries({ queryKey: ['drops'] })
       navigate(`/studio/drops/${drop.drop_id}`)
-    } catch (failure) {
-      setError(failure)
-    } finally {
-      setBusy(false)
-    }
+    })
   }
 
   return (
-    <form className="card form" onSubmit={submit}>
-      {invalid && <Alert described={invalid} />}
-      {error !== undefined && <Alert error={error} />}
-      <div className="field">
-        <label htmlFor="drop-name">Drop name</label>
-        <input
-          id="drop-name"
-          required
-          maxLength={200}
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-        />
-      </div>
-      <div className="field">
-        <label htmlFor="drop-description">
-          Description <span className="optional">optional</span>
-        </label>
-        <textarea
-          id="drop-description"
-          rows={2}
-          maxLength={5000}
-          value={description}
-          onChange={(e) => setDescription(e.target.value)}
-        />
-      </div>
+    <Form state={form} onSubmit={submit}>
+      <InputField id="drop-name" label="Drop name" required maxLength={200} value={name} onValue={setName} />
+      <TextAreaField
+        id="drop-description"
+        label="Description"
+        optional
+        rows={2}
+        maxLength={5000}
+        value={description}
+        onValue={setDescription}
+      />
 
       <fieldset className="fieldset">
         <legend>When</legend>
@@ -144,75 +126,71 @@ function DropForm({ products }: { products: Product[] }) {
           Start now
         </label>
         <div className="field-row">
-          <div className="field">
-            <label htmlFor="drop-start">Starts</label>
-            <input
-              id="drop-start"
-              type="datetime-local"
-              disabled={startNow}
-              required={!startNow}
-              value={start}
-              onChange={(e) => setStart(e.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="drop-end">Ends</label>
-            <input
-              id="drop-end"
-              type="datetime-local"
-              required
-              value={end}
-              onChange={(e) => setEnd(e.target.value)}
-            />
-          </div>
+          <InputField
+            id="drop-start"
+            label="Starts"
+            type="datetime-local"
+            disabled={startNow}
+            required={!startNow}
+            value={start}
+            onValue={setStart}
+          />
+          <InputField
+            id="drop-end"
+            label="Ends"
+            type="datetime-local"
+            required
+            value={end}
+            onValue={setEnd}
+          />
         </div>
         <p className="hint">Followers are told the moment the drop starts.</p>
       </fieldset>
 
       <div className="field-row">
-        <div className="field">
-          <label htmlFor="drop-limit">Limit per person</label>
-          <input
-            id="drop-limit"
-            type="number"
-            min={1}
-            max={1000}
-            required
-            value={limit}
-            onChange={(e) => setLimit(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="drop-threshold">Low-stock alert at</label>
-          <input
-            id="drop-threshold"
-            type="number"
-            min={0}
-            required
-            value={threshold}
-            onChange={(e) => setThreshold(e.target.value)}
-            aria-describedby="threshold-hint"
-          />
+        <InputField
+          id="drop-limit"
+          label="Limit per person"
+          type="number"
+          min={1}
+          max={1000}
+          required
+          value={limit}
+          onValue={setLimit}
+        />
+        <InputField
+          id="drop-threshold"
+          label="Low-stock alert at"
+          type="number"
+          min={0}
+          required
+          value={threshold}
+          onValue={setThreshold}
+          aria-describedby="threshold-hint"
+        >
           <p id="threshold-hint" className="hint">
             Units left when shoppers see “Almost gone”.
           </p>
-        </div>
+        </InputField>
       </div>
 
       <fieldset className="fieldset">
         <legend>Items</legend>
-        {items.map((row, index) => {
+        {items.rows.map((row, index) => {
           const product = productOf(row.productId)
           return (
             <div className="item-row" key={row.key}>
-              <div className="field field--grow">
-                <label htmlFor={`item-product-${row.key}`}>Item {index + 1} product</label>
+              <Field
+                id={`item-product-${row.key}`}
+                label={`Item ${index + 1} product`}
+                className="field--grow"
+              >
                 <select
                   id={`item-product-${row.key}`}
                   value={row.productId}
                   onChange={(e) => {
                     const next = productOf(e.target.value)
-                    update(row.key, {
+                    items.update(row.key, {
                       productId: e.target.value,
                       variantId: '',
                       price: next ? priceText(next) : row.price,
@@ -225,16 +203,13 @@ function DropForm({ products }: { products: Product[] }) {
                     </option>
                   ))}
                 </select>
-              </div>
+              </Field>
               {product && product.variants.length > 1 && (
-                <div className="field">
-                  <label htmlFor={`item-variant-${row.key}`}>
-                    <span className="visually-hidden">Item {index + 1} </span>Variant
-                  </label>
+                <Field id={`item-variant-${row.key}`} label="Variant" hiddenPrefix={`Item ${index + 1} `}>
                   <select
                     id={`item-variant-${row.key}`}
                     value={row.variantId || product.variants[0]!.variant_id}
-                    onChange={(e) => update(row.key, { variantId: e.target.value })}
+                    onChange={(e) => items.update(row.key, { variantId: e.target.value })}
                   >
                     {product.variants.map((v) => (
                       <option key={v.variant_id} value={v.variant_id}>
@@ -242,74 +217,46 @@ function DropForm({ products }: { products: Product[] }) {
                       </option>
                     ))}
                   </select>
-                </div>
+                </Field>
               )}
-              <div className="field field--small">
-                <label htmlFor={`item-price-${row.key}`}>
-                  <span className="visually-hidden">Item {index + 1} </span>Drop price
-                </label>
-                <input
-                  id={`item-price-${row.key}`}
-                  inputMode="decimal"
-                  required
-                  value={row.price}
-                  onChange={(e) => update(row.key, { price: e.target.value })}
-                />
-              </div>
-              <div className="field field--small">
-                <label htmlFor={`item-stock-${row.key}`}>
-                  <span className="visually-hidden">Item {index + 1} </span>Stock
-                </label>
-                <input
-                  id={`item-stock-${row.key}`}
-                  type="number"
-                  min={0}
-                  required
-                  value={row.stock}
-                  onChange={(e) => update(row.key, { stock: e.target.value })}
-                />
-              </div>
-              <button
-                type="button"
-                className="button button--ghost"
-                aria-label={`Remove item ${index + 1}`}
-                disabled={items.length === 1}
-                onClick={() => setItems((rows) => rows.filter((r) => r.key !== row.key))}
-              >
-                Remove
-              </button>
+              <InputField
+                id={`item-price-${row.key}`}
+                label="Drop price"
+                hiddenPrefix={`Item ${index + 1} `}
+                className="field--small"
+                inputMode="decimal"
+                required
+                value={row.price}
+                onValue={(price) => items.update(row.key, { price })}
+              />
+              <InputField
+                id={`item-stock-${row.key}`}
+                label="Stock"
+                hiddenPrefix={`Item ${index + 1} `}
+                className="field--small"
+                type="number"
+                min={0}
+                required
+                value={row.stock}
+                onValue={(stock) => items.update(row.key, { stock })}
+              />
+              <RemoveButton
+                label={`Remove item ${index + 1}`}
+                disabled={items.rows.length === 1}
+                onClick={() => items.remove(row.key)}
+              />
             </div>
           )
         })}
-        <button
-          type="button"
-          className="button button--secondary"
-          onClick={() =>
-            setItems((rows) => [
-              ...rows,
-              {
-                key: nextKey++,
-                productId: first.product_id,
-                variantId: '',
-                price: priceText(first),
-                stock: '50',
-              },
-            ])
-          }
-        >
-          Add item
-        </button>
+        <AddButton onClick={() => items.add(newItem())}>Add item</AddButton>
       </fieldset>
 
-      <div className="form__actions">
-        <button type="submit" className="button button--primary" disabled={busy}>
-          {busy ? 'Scheduling…' : startNow ? 'Start drop now' : 'Schedule drop'}
-        </button>
-        <Link className="button button--ghost" to="/studio">
-          Cancel
-        </Link>
-      </div>
-    </form>
+      <FormActions cancelTo="/studio">
+        <SubmitButton busy={form.busy} busyLabel="Scheduling…">
+          {startNow ? 'Start drop now' : 'Schedule drop'}
+        </SubmitButton>
+      </FormActions>
+    </Form>
   )
 }
 

@@ -1,8 +1,9 @@
 import { useQueryClient } from '@tanstack/react-query'
 import { type FormEvent, useState } from 'react'
 import { Link, useSearchParams } from 'react-router'
+import { Form, InputField, SubmitButton, TextAreaField, useSubmit } from '../components/form'
 import { ProductCard } from '../components/ProductCard'
-import { Alert, DropStatusPill, Empty, ErrorState, Notice, PageHeader, Skeleton } from '../components/ui'
+import { DropStatusPill, Empty, ErrorState, Notice, PageHeader, Skeleton } from '../components/ui'
 import { api, updateSessionUser } from '../lib/api'
 import { plural, when } from '../lib/format'
 import { keys, rememberMyCreator, useDrops, useMyCreator, useProducts, useSession } from '../lib/queries'
@@ -13,14 +14,11 @@ function BecomeCreator() {
   const client = useQueryClient()
   const [name, setName] = useState(session?.user.username ?? '')
   const [bio, setBio] = useState('')
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<unknown>()
+  const form = useSubmit()
 
   async function submit(event: FormEvent) {
     event.preventDefault()
-    setBusy(true)
-    setError(undefined)
-    try {
+    await form.run([], async () => {
       const creator = await api.post<Creator>('/creators', {
         creator_name: name.trim(),
         bio: bio.trim() || undefined,
@@ -28,11 +26,7 @@ function BecomeCreator() {
       rememberMyCreator(creator)
       updateSessionUser(await api.get<User>('/me'))
       client.setQueryData(keys.myCreator(creator.user_id), creator)
-    } catch (failure) {
-      setError(failure)
-    } finally {
-      setBusy(false)
-    }
+    })
   }
 
   return (
@@ -41,34 +35,28 @@ function BecomeCreator() {
         Sell limited drops to the people who follow you. Create products, schedule a drop, and watch it sell
         live.
       </PageHeader>
-      <form className="card form" onSubmit={submit}>
-        {error !== undefined && <Alert error={error} />}
-        <div className="field">
-          <label htmlFor="creator-name">Creator name</label>
-          <input
-            id="creator-name"
-            required
-            maxLength={100}
-            value={name}
-            onChange={(event) => setName(event.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="creator-bio">
-            Bio <span className="optional">optional</span>
-          </label>
-          <textarea
-            id="creator-bio"
-            rows={3}
-            maxLength={500}
-            value={bio}
-            onChange={(event) => setBio(event.target.value)}
-          />
-        </div>
-        <button type="submit" className="button button--primary" disabled={busy || !name.trim()}>
-          {busy ? 'Creating…' : 'Become a creator'}
-        </button>
-      </form>
+      <Form state={form} onSubmit={submit}>
+        <InputField
+          id="creator-name"
+          label="Creator name"
+          required
+          maxLength={100}
+          value={name}
+          onValue={setName}
+        />
+        <TextAreaField
+          id="creator-bio"
+          label="Bio"
+          optional
+          rows={3}
+          maxLength={500}
+          value={bio}
+          onValue={setBio}
+        />
+        <SubmitButton busy={form.busy} busyLabel="Creating…" disabled={!name.trim()}>
+          Become a creator
+        </SubmitButton>
+      </Form>
     </div>
   )
 }
