@@ -6,6 +6,7 @@ import type WebSocket from 'ws'
 import { AppError, unauthenticated } from '../../platform/http/errors.js'
 import type { Principal } from '../auth/index.js'
 import { type ConnectionDeps, openConnection } from './connection.js'
+import { startHeartbeats } from './heartbeat.js'
 
 export interface RealtimeRouteOptions {
   connection: ConnectionDeps
@@ -30,7 +31,7 @@ export const realtimeRoutes: FastifyPluginAsyncTypebox<RealtimeRouteOptions> = a
   await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false } })
 
   const perIp = new Map<string, number>()
-  const alive = new Map<WebSocket, boolean>()
+  const heartbeats = startHeartbeats(options.heartbeatMs)
 
   /** Runs before the upgrade, so refusals are plain HTTP answers (problem+json). */
   async function admit(request: FastifyRequest<{ Querystring: { access_token?: string } }>) {
@@ -49,31 +50,17 @@ export const realtimeRoutes: FastifyPluginAsyncTypebox<RealtimeRouteOptions> = a
 
   function track(socket: WebSocket, ip: string) {
     perIp.set(ip, (perIp.get(ip) ?? 0) + 1)
-    alive.set(socket, true)
-    socket.on('pong', () => alive.set(socket, true))
+    heartbeats.watch(socket)
     socket.on('close', () => {
-      alive.delete(socket)
       const left = (perIp.get(ip) ?? 1) - 1
       if (left <= 0) perIp.delete(ip)
       else perIp.set(ip, left)
     })
   }
 
-  const heartbeat = setInterval(() => {
-    for (const [socket, answered] of alive) {
-      if (!answered) {
-        socket.terminate()
-        continue
-      }
-      alive.set(socket, false)
-      socket.ping()
-    }
-  }, options.heartbeatMs)
-  heartbeat.unref()
-
   app.addHook('preClose', async () => {
-    clearInterval(heartbeat)
-    for (const socket of alive.keys()) socket.close(GOING_AWAY, 'server shutting down')
+    heartbeats.stop()
+    for (const socket of heartbeats.sockets()) socket.close(GOING_AWAY, 'server shutting down')
   })
 
   const rateLimit = { rateLimit: false } as const
