@@ -48,7 +48,12 @@ export function accessTokens(secret: string) {
         verified.delete(token)
       }
       try {
-        const { payload } = await jwtVerify(token, await keyOf(), { issuer: ISSUER, algorithms: ['HS256'] })
+        const { payload } = await jwtVerify(token, await keyOf(), {
+          issuer: ISSUER,
+          algorithms: ['HS256'],
+          // Every token this service signs expires; one that does not was not made here.
+          requiredClaims: ['sub', 'exp'],
+        })
         if (typeof payload.sub !== 'string') return undefined
         const roles = Array.isArray(payload.roles) ? payload.roles.filter((r) => typeof r === 'string') : []
         // Only tokens that expire are remembered, and only while they are already valid (nbf passed).
