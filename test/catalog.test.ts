@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it, vi } from 'vitest'
 import { createCatalogModule } from '../src/modules/catalog/index.js'
 import { rowsOf } from '../src/platform/db/index.js'
 import { type Client, client, register } from './support/client.js'
@@ -520,6 +520,50 @@ describeShapes('catalog', (shape) => {
       },
     ])
     expect((await api.get(`${V1}/products/${product.product_id}`)).body.name).toBe('Event Mug')
+  })
+
+  it("caches a creator's product list, and shows a new product and an update to the next read at once", async () => {
+    const creator = await newCreator()
+    const first = await createProduct(creator, { name: 'Listed Cap' })
+    const path = `${V1}/products?creator_id=${creator.creatorId}`
+    const names = async () => (await api.get(path)).body.items.map((p: any) => p.name)
+    expect(await names()).toEqual(['Listed Cap'])
+    const generation = `products:list-generation:${creator.creatorId}`
+    expect(await server.app.cache.get(generation)).toBeDefined()
+
+    await createProduct(creator, { name: 'Listed Tee' })
+    expect(await names()).toEqual(['Listed Tee', 'Listed Cap'])
+    const renamed = await api.put(
+      `${V1}/products/${first.product_id}`,
+      { name: 'Listed Beanie' },
+      creator.token,
+    )
+    expect(renamed.status).toBe(200)
+    expect(await names()).toEqual(['Listed Tee', 'Listed Beanie'])
+    expect((await api.get(`${path}&active_only=true&limit=1`)).body.items).toHaveLength(1)
+  })
+
+  it("drops a creator's cached list pages when a product event arrives from elsewhere", async () => {
+    const creator = await newCreator()
+    const product = await createProduct(creator, { name: 'Event Cap' })
+    await api.get(`${V1}/products?creator_id=${creator.creatorId}`)
+    const generation = `products:list-generation:${creator.creatorId}`
+    const before = await server.app.cache.get(generation)
+    expect(before).toBeDefined()
+
+    await server.app.bus.publish([
+      {
+        id: '01900000-0000-7000-8000-0000000000ab',
+        topic: 'product.created',
+        key: product.product_id,
+        payload: product,
+        created_at: new Date().toISOString(),
+      },
+    ])
+    // The event reaches the handler through the bus (NATS on the distributed shape).
+    await vi.waitFor(async () => expect(await server.app.cache.get(generation)).toBeUndefined())
+    await api.get(`${V1}/products?creator_id=${creator.creatorId}`)
+    expect(await server.app.cache.get(generation)).not.toEqual(before)
   })
 
   it('writes exactly one outbox event per change, carrying the product as the API returns it', async () => {

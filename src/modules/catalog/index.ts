@@ -2,7 +2,7 @@ import type { EventBus } from '../../platform/bus/index.js'
 import type { Cache } from '../../platform/cache/index.js'
 import type { Db } from '../../platform/db/index.js'
 import type { CreatorsService } from '../creators/index.js'
-import { PRODUCT_UPDATED } from './events.js'
+import { PRODUCT_CREATED, PRODUCT_UPDATED } from './events.js'
 import { catalogRepository } from './repository.js'
 import { type CatalogService, catalogService } from './service.js'
 
@@ -29,7 +29,11 @@ export function createCatalogModule(deps: CatalogDeps): { service: CatalogServic
     cache: deps.cache,
     creators: deps.creators,
   })
-  // Another process may have changed the product; its event is the signal to drop our cached copy.
+  // Another process may have changed the product; its event is the signal to drop our cached copies.
   deps.bus.subscribe({ topics: [PRODUCT_UPDATED], handler: (event) => service.forget(event.key) })
+  deps.bus.subscribe({
+    topics: [PRODUCT_CREATED, PRODUCT_UPDATED],
+    handler: (event) => service.forgetLists((event.payload as { creator_id: string }).creator_id),
+  })
   return { service }
 }

@@ -84,6 +84,11 @@ export interface CatalogDepsInternal {
 
 export const productCacheKey = (productId: string) => `product:${productId}`
 export const PRODUCT_CACHE_TTL_MS = 60_000
+/** A creator's product list pages: kept as long as single products, dropped with any of its changes. */
+const LIST_CACHE_TTL_MS = 60_000
+/** Outlives every page cached under it; a lost generation only orphans pages. */
+const LIST_GENERATION_TTL_MS = 3_600_000
+const listGenerationKey = (creatorId: string) => `products:list-generation:${creatorId.toLowerCase()}`
 const DEFAULT_VARIANT: VariantInput = { sku: 'default', name: 'Default' }
 /** Ranked cursors carry an offset; this bounds the work a forged cursor can ask for. */
 const MAX_OFFSET = MAX_PAGE * 100
@@ -188,6 +193,48 @@ export function catalogService({ repo, cache, creators }: CatalogDepsInternal) {
     return row && present(row, await repo.variantsOf([productId]))
   }
 
+  /** Newest first, or by relevance when `q` is given; see `listOrder` for cursors and pages. */
+  async function listFromDatabase(query: ProductListQuery): Promise<Page<Product>> {
+    const limit = query.limit ?? 20
+    const order = listOrder(query, limit)
+    const rows = await repo.list(
+      { creatorId: query.creator_id, category: query.category?.trim(), activeOnly: query.active_only },
+      order,
+      limit,
+    )
+    const page =
+      order.kind === 'ranked'
+        ? {
+            items: rows.slice(0, limit),
+            next_cursor: rows.length > limit ? encodeCursor([order.offset + limit, order.bound]) : null,
+          }
+        : toPage(
+            rows,
+            limit,
+            (r) => [r.createdAt.toISOString(), r.productId],
+            (r) => r,
+          )
+    const variants = groupByProduct(await repo.variantsOf(page.items.map((r) => r.productId)))
+    return {
+      items: page.items.map((row) => present(row, variants.get(row.productId) ?? [])),
+      next_cursor: page.next_cursor,
+    }
+  }
+
+  /** The token under which a creator's list pages are cached now; a change replaces it. */
+  async function listGeneration(creatorId: string): Promise<string> {
+    const key = listGenerationKey(creatorId)
+    const current = await cache.get<string>(key)
+    if (current !== undefined) return current
+    const fresh = uuidv7()
+    await cache.set(key, fresh, LIST_GENERATION_TTL_MS)
+    return fresh
+  }
+
+  async function forgetLists(creatorId: string) {
+    await cache.delete(listGenerationKey(creatorId))
+  }
+
   return {
     /** Creates a product with its variants and its product.created event, for the caller's creator profile. */
     async create(userId: string, input: NewProductInput): Promise<Product> {
@@ -198,7 +245,7 @@ export function catalogService({ repo, cache, creators }: CatalogDepsInternal) {
       if (duplicates.length > 0) throw validationFailed(duplicates)
 
       const productId = uuidv7()
-      return repo.transaction(async (tx) => {
+      const created = await repo.transaction(async (tx) => {
         const row = await repo.insertProduct(tx, {
           productId,
           creatorId: creator.creator_id,
@@ -224,6 +271,9 @@ export function catalogService({ repo, cache, creators }: CatalogDepsInternal) {
         await appendToOutbox(tx, [productCreated(product)])
         return product
       })
+      // The product.created event does this in every process; here the new product shows at once.
+      await forgetLists(created.creator_id).catch(() => {})
+      return created
     },
 
     /** Served from the cache (TTL 60 s, dropped on every change). */
@@ -235,33 +285,20 @@ export function catalogService({ repo, cache, creators }: CatalogDepsInternal) {
       return product
     },
 
-    /** Newest first, or by relevance when `q` is given; see `listOrder` for cursors and pages. */
+    /**
+     * Newest first, or by relevance when `q` is given; see `listOrder` for cursors and pages. A
+     * creator's pages (what a drop's visitors open) are cached until that creator's products change.
+     */
     async list(query: ProductListQuery): Promise<Page<Product>> {
-      const limit = query.limit ?? 20
-      const order = listOrder(query, limit)
-      const rows = await repo.list(
-        { creatorId: query.creator_id, category: query.category?.trim(), activeOnly: query.active_only },
-        order,
-        limit,
-      )
-      const page =
-        order.kind === 'ranked'
-          ? {
-              items: rows.slice(0, limit),
-              next_cursor: rows.length > limit ? encodeCursor([order.offset + limit, order.bound]) : null,
-            }
-          : toPage(
-              rows,
-              limit,
-              (r) => [r.createdAt.toISOString(), r.productId],
-              (r) => r,
-            )
-      const variants = groupByProduct(await repo.variantsOf(page.items.map((r) => r.productId)))
-      return {
-        items: page.items.map((row) => present(row, variants.get(row.productId) ?? [])),
-        next_cursor: page.next_cursor,
-      }
+      if (!query.creator_id || query.q !== undefined) return listFromDatabase(query)
+      const { creator_id: creatorId, ...rest } = query
+      const generation = await listGeneration(creatorId)
+      const key = `products:list:${creatorId.toLowerCase()}:${generation}:${JSON.stringify(rest)}`
+      return readThrough(cache, key, LIST_CACHE_TTL_MS, () => listFromDatabase(query))
     },
+
+    /** Drops every cached list page of a creator (on product.created and product.updated). */
+    forgetLists,
 
     /** Owner only. Applies the given fields and variant additions, and records product.updated, atomically. */
     async update(userId: string, productId: string, input: ProductUpdateInput): Promise<Product> {
@@ -308,6 +345,7 @@ export function catalogService({ repo, cache, creators }: CatalogDepsInternal) {
       // The product.updated event drops the key again in every process; this makes the change visible
       // here at once, and a failure here is healed by that event.
       await cache.delete(productCacheKey(productId)).catch(() => {})
+      await forgetLists(product.creator_id).catch(() => {})
       return product
     },
 
