@@ -503,6 +503,12 @@ describeShapes('catalog', (shape) => {
     }
   })
 
+  /** A catalog event as another process's relay would put it on the bus. */
+  const announceFromElsewhere = (topic: string, product: { product_id: string }, id: string) =>
+    server.app.bus.publish([
+      { id, topic, key: product.product_id, payload: product, created_at: new Date().toISOString() },
+    ])
+
   it('drops the cached product when a product.updated event arrives from elsewhere', async () => {
     const creator = await newCreator()
     const product = await createProduct(creator, { name: 'Event Mug' })
@@ -510,15 +516,7 @@ describeShapes('catalog', (shape) => {
     await server.app.cache.set(key, { ...product, name: 'Stale Mug' }, 60_000)
     expect((await api.get(`${V1}/products/${product.product_id}`)).body.name).toBe('Stale Mug')
 
-    await server.app.bus.publish([
-      {
-        id: '01900000-0000-7000-8000-0000000000aa',
-        topic: 'product.updated',
-        key: product.product_id,
-        payload: product,
-        created_at: new Date().toISOString(),
-      },
-    ])
+    await announceFromElsewhere('product.updated', product, '01900000-0000-7000-8000-0000000000aa')
     expect((await api.get(`${V1}/products/${product.product_id}`)).body.name).toBe('Event Mug')
   })
 
@@ -551,15 +549,7 @@ describeShapes('catalog', (shape) => {
     const before = await server.app.cache.get(generation)
     expect(before).toBeDefined()
 
-    await server.app.bus.publish([
-      {
-        id: '01900000-0000-7000-8000-0000000000ab',
-        topic: 'product.created',
-        key: product.product_id,
-        payload: product,
-        created_at: new Date().toISOString(),
-      },
-    ])
+    await announceFromElsewhere('product.created', product, '01900000-0000-7000-8000-0000000000ab')
     // The event reaches the handler through the bus (NATS on the distributed shape).
     await vi.waitFor(async () => expect(await server.app.cache.get(generation)).toBeUndefined())
     await api.get(`${V1}/products?creator_id=${creator.creatorId}`)
