@@ -34,21 +34,22 @@
 // (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
 
 import { readFileSync } from 'node:fs'
-import { parseArgs } from 'node:util'
 import { accessTokens } from '../src/modules/auth/tokens.js'
 import { type Child, startChild } from './lib/child.js'
+import { parseFlags, positiveInt } from './lib/cli.js'
 import { type Cluster, clusterUnavailable, startCluster } from './lib/cluster.js'
-import { type CpuUse, cpuMeter, machineBusyCores, waitForQuiet } from './lib/cpu.js'
+import { type CpuUse, cpuMeter, machineBusyCores, quietPhases } from './lib/cpu.js'
 import type { LoadResult } from './lib/load.js'
 import { percentile } from './lib/load.js'
+import { backgroundCores, verdict } from './lib/printout.js'
 import { fmt, machine, progress, type Target, table, targetsTable, writeResult } from './lib/report.js'
 import { call, createCreator, createProduct, md5Uuid, signTokens } from './lib/shop.js'
 
 const TARGETS = { deliveredPct: 100, p99Ms: 500, p99Ratio: 1.5, stockPerSecond: 4, rssPerConnectionKb: 20 }
 const PER_USER_LIMIT = 1
 
-const { values: flags } = parseArgs({
-  options: {
+const flags = parseFlags(
+  {
     clients: { type: 'string', default: '10000' },
     phase: { type: 'string', default: 'both' },
     units: { type: 'string' },
@@ -63,44 +64,32 @@ const { values: flags } = parseArgs({
     'quiet-wait': { type: 'string', default: '5' },
     help: { type: 'boolean', short: 'h' },
   },
-})
-
-if (flags.help) {
-  console.log(
-    'Usage: npm run bench:fanout -- [--clients N per gateway, default 10000] [--phase 1|2|both]\n' +
-      '         [--units N, default min(10000, --clients)] [--per-generator N, default 5000] [--stock-subscribers N]\n' +
-      '         [--trials N, default 3] [--lead-ms MS] [--idle-ms MS] [--connect-concurrency N]\n' +
-      '         [--order-connections N] [--addresses N source addresses per generator] [--quiet-wait S]\n' +
-      'Engines: LIVEDROP_BENCH_DATABASE_URL (postgres://postgres@127.0.0.1:5432/postgres),\n' +
-      'LIVEDROP_BENCH_REDIS_URL (redis://127.0.0.1:6379), LIVEDROP_BENCH_NATS_URL (nats://127.0.0.1:4222);\n' +
-      'a scratch database, Redis key prefix and JetStream stream are made per phase and removed afterwards.\n' +
-      'Smoke run (under a minute): npm run bench:fanout -- --clients 500 --phase 1',
-  )
-  process.exit(0)
-}
-
-function positive(name: string, raw: string | undefined): number {
-  const value = Number(raw)
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`)
-  return Math.floor(value)
-}
+  'Usage: npm run bench:fanout -- [--clients N per gateway, default 10000] [--phase 1|2|both]\n' +
+    '         [--units N, default min(10000, --clients)] [--per-generator N, default 5000] [--stock-subscribers N]\n' +
+    '         [--trials N, default 3] [--lead-ms MS] [--idle-ms MS] [--connect-concurrency N]\n' +
+    '         [--order-connections N] [--addresses N source addresses per generator] [--quiet-wait S]\n' +
+    'Engines: LIVEDROP_BENCH_DATABASE_URL (postgres://postgres@127.0.0.1:5432/postgres),\n' +
+    'LIVEDROP_BENCH_REDIS_URL (redis://127.0.0.1:6379), LIVEDROP_BENCH_NATS_URL (nats://127.0.0.1:4222);\n' +
+    'a scratch database, Redis key prefix and JetStream stream are made per phase and removed afterwards.\n' +
+    'Smoke run (under a minute): npm run bench:fanout -- --clients 500 --phase 1',
+)
 
 const options = {
-  clients: positive('clients', flags.clients),
+  clients: positiveInt('clients', flags.clients),
   /** 10,000 at full scale; a smaller run sells as many units as a gateway has clients. */
-  units: flags.units === undefined ? undefined : positive('units', flags.units),
-  perGenerator: positive('per-generator', flags['per-generator']),
+  units: flags.units === undefined ? undefined : positiveInt('units', flags.units),
+  perGenerator: positiveInt('per-generator', flags['per-generator']),
   stockSubscribers:
     flags['stock-subscribers'] === undefined
       ? undefined
-      : positive('stock-subscribers', flags['stock-subscribers']),
-  leadMs: positive('lead-ms', flags['lead-ms']),
+      : positiveInt('stock-subscribers', flags['stock-subscribers']),
+  leadMs: positiveInt('lead-ms', flags['lead-ms']),
   /** drop.started measurements per phase, each followed by a bare ws one; percentiles pool them all. */
-  trials: positive('trials', flags.trials),
-  idleMs: positive('idle-ms', flags['idle-ms']),
-  connectConcurrency: positive('connect-concurrency', flags['connect-concurrency']),
-  orderConnections: positive('order-connections', flags['order-connections']),
-  addresses: positive('addresses', flags.addresses),
+  trials: positiveInt('trials', flags.trials),
+  idleMs: positiveInt('idle-ms', flags['idle-ms']),
+  connectConcurrency: positiveInt('connect-concurrency', flags['connect-concurrency']),
+  orderConnections: positiveInt('order-connections', flags['order-connections']),
+  addresses: positiveInt('addresses', flags.addresses),
   quietWait: Number(flags['quiet-wait']),
 }
 if (!['1', '2', 'both'].includes(flags.phase ?? '')) throw new Error('--phase must be 1, 2 or both')
@@ -438,10 +427,7 @@ async function runPhase(phase: number) {
       `${cluster.gateways[gateway]!.url.replace(/^http/, 'ws')}/ws?access_token=${token}`
     generators = await Generators.start(gateways, perGateway, tokens.slice(0, clients))
     const gens = generators
-    const background: Record<string, number> = {}
-    const quiet = async (step: string) => {
-      background[step] = await waitForQuiet({ maxWaitMs: options.quietWait * 1000 })
-    }
+    const { background, quiet } = quietPhases(options.quietWait, { note: false })
 
     // Idle memory: a few sockets through every gateway first (then closed), so start-up allocations
     // are behind the "before" figure.
@@ -738,9 +724,7 @@ function print(results: PhaseResult[], file: string) {
       `-- phase ${r.phase}: ${fmt.int(r.clients_per_gateway * r.gateways)} clients on ${r.gateways} gateway process(es) ` +
         `+ api + worker, ${r.generators} load generators; ${r.engine.engine} (PostgreSQL ${r.engine.server_version}, ` +
         `Redis ${r.engine.redis_version}, NATS ${r.engine.nats_version})`,
-      `   other work on the machine before each step, in cores: ${Object.entries(r.background_cores_before)
-        .map(([k, v]) => `${k} ${v.toFixed(2)}`)
-        .join(', ')}`,
+      `   other work on the machine before each step, in cores: ${backgroundCores(r.background_cores_before)}`,
       `   clients connected: ${fmt.int(r.connect.clients_ready)} / ${fmt.int(r.clients_per_gateway * r.gateways)} ` +
         `in ${fmt.seconds(r.connect.seconds)} (${fmt.int(r.connect.rate)}/s)`,
       '',
@@ -775,7 +759,7 @@ function print(results: PhaseResult[], file: string) {
       `   CPU cores busy during the sell-out: ${cpuLine(r.stock.cpu)}`,
       '',
       targetsTable(r.targets),
-      `   phase ${r.phase}: ${r.pass ? 'ALL TARGETS PASS' : 'SOME TARGETS FAIL'}`,
+      `   phase ${r.phase}: ${verdict(r.pass)}`,
     )
   }
   lines.push('', `JSON: ${file}`, '')

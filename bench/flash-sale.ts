@@ -19,10 +19,10 @@
 // >= 0.05x; both: 0 oversold, 0 duplicates. LIVEDROP_BENCH_PROFILE_DIR=<dir> writes a CPU profile of
 // the app during the sale.
 
-import { parseArgs } from 'node:util'
 import type { RequestSpec } from 'autocannon'
-import { helloWorldRate } from './lib/baseline.js'
-import { type CpuUse, cpuMeter, waitForQuiet } from './lib/cpu.js'
+import { helloWorldBaseline } from './lib/baseline.js'
+import { parseFlags, positive, positiveInt } from './lib/cli.js'
+import { type CpuUse, cpuMeter, quietPhases } from './lib/cpu.js'
 import type { LoadResult } from './lib/load.js'
 import {
   type LatencySummary,
@@ -32,8 +32,17 @@ import {
   statusAndCode,
   withoutSamples,
 } from './lib/outcomes.js'
-import { fmt, machine, progress, type Target, table, targetsTable, writeResult } from './lib/report.js'
-import { type AppShape, type ShapeApp, shapesToRun, startShape } from './lib/shape.js'
+import { backgroundCores, cpuCell, machineSummary, verdictLines } from './lib/printout.js'
+import { fmt, machine, progress, type Target, table, writeResult } from './lib/report.js'
+import {
+  type AppShape,
+  engineTitle,
+  profiled,
+  runShapes,
+  SHAPE_USAGE,
+  type ShapeApp,
+  startShape,
+} from './lib/shape.js'
 import {
   type BenchDrop,
   call,
@@ -50,8 +59,8 @@ const TARGETS: Record<AppShape, { ratio: number; winnersP99Ms?: number }> = {
 }
 const PER_USER_LIMIT = 1
 
-const { values: flags } = parseArgs({
-  options: {
+const flags = parseFlags(
+  {
     shape: { type: 'string', default: 'both' },
     units: { type: 'string', default: '10000' },
     users: { type: 'string', default: '20000' },
@@ -63,33 +72,20 @@ const { values: flags } = parseArgs({
     seed: { type: 'string', default: '20261122' },
     help: { type: 'boolean', short: 'h' },
   },
-})
-
-if (flags.help) {
-  console.log(
-    'Usage: npm run bench:flash-sale -- [--shape postgres|embedded|both] [--units N] [--users N]\n' +
-      '         [--attempts-per-user N] [--connections C] [--warmup-attempts N] [--baseline-duration S]\n' +
-      '         [--quiet-wait S] [--seed N]\n' +
-      'postgres = PostgreSQL + Redis at LIVEDROP_BENCH_DATABASE_URL / LIVEDROP_BENCH_REDIS_URL\n' +
-      '(defaults postgres://postgres@127.0.0.1:5432/postgres, redis://127.0.0.1:6379); a scratch database\n' +
-      'and Redis key prefix are made for the run and removed afterwards. LIVEDROP_BENCH_NODE_ARGS is\n' +
-      'passed to the app process; LIVEDROP_BENCH_PROFILE_DIR=<dir> writes a CPU profile of the app\n' +
-      'during the sale only.',
-  )
-  process.exit(0)
-}
-
-function positive(name: string, raw: string | undefined): number {
-  const value = Number(raw)
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`)
-  return value
-}
+  'Usage: npm run bench:flash-sale -- [--shape postgres|embedded|both] [--units N] [--users N]\n' +
+    '         [--attempts-per-user N] [--connections C] [--warmup-attempts N] [--baseline-duration S]\n' +
+    '         [--quiet-wait S] [--seed N]\n' +
+    SHAPE_USAGE +
+    ' LIVEDROP_BENCH_NODE_ARGS is\n' +
+    'passed to the app process; LIVEDROP_BENCH_PROFILE_DIR=<dir> writes a CPU profile of the app\n' +
+    'during the sale only.',
+)
 
 const options = {
-  units: Math.floor(positive('units', flags.units)),
-  users: Math.floor(positive('users', flags.users)),
-  attemptsPerUser: Math.floor(positive('attempts-per-user', flags['attempts-per-user'])),
-  connections: Math.floor(positive('connections', flags.connections)),
+  units: positiveInt('units', flags.units),
+  users: positiveInt('users', flags.users),
+  attemptsPerUser: positiveInt('attempts-per-user', flags['attempts-per-user']),
+  connections: positiveInt('connections', flags.connections),
   warmupAttempts: Math.floor(Number(flags['warmup-attempts'])),
   baselineDuration: positive('baseline-duration', flags['baseline-duration']),
   quietWait: Number(flags['quiet-wait']),
@@ -278,22 +274,14 @@ async function runShape(shape: AppShape) {
       `  ${fmt.int(tokens.length)} access tokens signed in ${fmt.seconds((performance.now() - tokenStarted) / 1000)}`,
     )
 
-    const background: Record<string, number> = {}
-    const quiet = async (phase: string) => {
-      background[phase] = await waitForQuiet({ maxWaitMs: options.quietWait * 1000 })
-      if (!(background[phase]! < 0.3)) {
-        progress(`  note: ${background[phase]!.toFixed(2)} cores busy with other work before ${phase}`)
-      }
-    }
+    const { background, quiet } = quietPhases(options.quietWait)
 
     await quiet('hello-world')
-    progress(`  hello-world baseline (${options.connections} connections, ${options.baselineDuration} s)`)
-    const hello = await helloWorldRate({
+    const hello = await helloWorldBaseline({
       connections: options.connections,
       duration: options.baselineDuration,
       warmup: 2,
     })
-    progress(`  hello-world: ${fmt.int(hello.rate)} req/s`)
 
     let rehearsal: SaleRun | undefined
     if (options.warmupAttempts > 0) {
@@ -322,14 +310,9 @@ async function runShape(shape: AppShape) {
     const order = shuffledAttempts(options.users, options.attemptsPerUser, options.seed)
     await quiet('sale')
     progress(`  the sale: ${fmt.int(attempts)} attempts`)
-    const profileDir = process.env.LIVEDROP_BENCH_PROFILE_DIR
-    if (profileDir) await app.app.call({ type: 'profile', action: 'start' })
-    const run = await sale(app, { ...drop, product_id: product.product_id }, tokens, order, 'k')
-    if (profileDir) {
-      const file = `${profileDir}/flash-sale-${shape}.cpuprofile`
-      await app.app.call({ type: 'profile', action: 'stop', file })
-      progress(`  CPU profile of the app during the sale: ${file}`)
-    }
+    const run = await profiled(app, `flash-sale-${shape}`, 'during the sale', () =>
+      sale(app, { ...drop, product_id: product.product_id }, tokens, order, 'k'),
+    )
     progress(
       `  the sale: ${fmt.int(run.load.rate)} attempts/s; sold out after ${fmt.seconds(run.sellOutMs / 1000)}`,
     )
@@ -449,11 +432,6 @@ async function runShape(shape: AppShape) {
   }
 }
 
-const cpuCell = (cpu: CpuUse | undefined) =>
-  cpu
-    ? `${cpu.cores.server?.toFixed(2)} / ${cpu.cores.load_generator?.toFixed(2)} / ${cpu.machine_cores_busy.toFixed(2)}`
-    : ''
-
 const latencyRow = (name: string, l: LatencySummary) => [
   name,
   fmt.int(l.count),
@@ -474,15 +452,11 @@ function print(
   const a = result.audit as Audit & { oversold: number }
   const lines = [
     '',
-    `== bench/flash-sale — ${result.shape} (${result.engine.engine}${result.engine.server_version ? `, PostgreSQL ${result.engine.server_version}` : ''}${result.engine.redis_version ? `, Redis ${result.engine.redis_version}` : ''})`,
-    `   ${result.machine.cpus} CPUs (${result.machine.cpu_model}), Node ${result.machine.node}; ` +
+    `== bench/flash-sale — ${result.shape} (${engineTitle(result.engine)})`,
+    `   ${machineSummary(result.machine)}; ` +
       `${fmt.int(options.units)} units, ${fmt.int(attempts)} attempts by ${fmt.int(options.users)} users ` +
       `(${options.attemptsPerUser} keys each, per_user_limit ${PER_USER_LIMIT}), ${options.connections} connections`,
-    `   other work on the machine just before each phase, in cores: ${Object.entries(
-      result.background_cores_before as Record<string, number>,
-    )
-      .map(([phase, cores]) => `${phase} ${cores.toFixed(2)}`)
-      .join(', ')}`,
+    `   other work on the machine just before each phase, in cores: ${backgroundCores(result.background_cores_before)}`,
     '',
     table([
       [
@@ -531,20 +505,9 @@ function print(
       `${a.pending_orders} pending orders; current_stock ${a.current_stock} (min ${a.min_item_stock}), ` +
       `remaining ${a.remaining_inventory}, gate ${a.gate_remaining}; ledger rows ${fmt.int(a.ledger_rows)}, mismatches ${a.ledger_mismatches}; ` +
       `max units per user ${a.max_units_per_user}; durable idempotency records ${fmt.int(a.durable_keys)}`,
-    '',
-    targetsTable(result.targets),
-    '',
-    `   ${result.pass ? 'ALL TARGETS PASS' : 'SOME TARGETS FAIL'} — JSON: ${file}`,
-    '',
+    ...verdictLines(result.targets, result.pass, file),
   ]
   console.log(lines.join('\n'))
 }
 
-async function main() {
-  const shapes = await shapesToRun(flags.shape)
-  let pass = true
-  for (const shape of shapes) pass = (await runShape(shape)).pass && pass
-  process.exitCode = pass ? 0 : 1
-}
-
-await main()
+await runShapes(flags.shape, runShape)

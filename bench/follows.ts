@@ -20,21 +20,22 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
 import { uuidv7 } from 'uuidv7'
 import { accessTokens } from '../src/modules/auth/tokens.js'
-import { helloWorldRate, rawSqlRate } from './lib/baseline.js'
+import { helloWorldBaseline, rawSqlRate } from './lib/baseline.js'
 import { type Child, startChild } from './lib/child.js'
-import { type CpuUse, cpuMeter, waitForQuiet } from './lib/cpu.js'
+import { parseFlags, positive, positiveInt, runAll } from './lib/cli.js'
+import { type CpuUse, cpuMeter, quietPhases } from './lib/cpu.js'
 import { type LatencyResult, type LoadResult, load, sequentialLatency } from './lib/load.js'
 import {
   benchServerUrl,
   createScratchDatabase,
-  postgresReachable,
+  postgresUnavailable,
   type ScratchDatabase,
   serverSettings,
 } from './lib/postgres.js'
-import { fmt, machine, progress, type Target, table, targetsTable, writeResult } from './lib/report.js'
+import { backgroundCores, cpuCell, machineSummary, verdictLines } from './lib/printout.js'
+import { fmt, machine, progress, type Target, table, writeResult } from './lib/report.js'
 
 type Shape = 'postgres' | 'pglite'
 
@@ -43,8 +44,8 @@ const PAGE_LIMIT = 50
 const SEED_BATCH = 100_000
 const DEFAULT_FOLLOWERS: Record<Shape, number> = { postgres: 1_000_000, pglite: 1_000_000 }
 
-const { values: flags } = parseArgs({
-  options: {
+const flags = parseFlags(
+  {
     shape: { type: 'string', default: 'both' },
     followers: { type: 'string' },
     duration: { type: 'string', default: '10' },
@@ -55,30 +56,18 @@ const { values: flags } = parseArgs({
     'quiet-wait': { type: 'string', default: '60' },
     help: { type: 'boolean', short: 'h' },
   },
-})
-
-if (flags.help) {
-  console.log(
-    'Usage: npm run bench:follows -- [--shape postgres|pglite|both] [--followers N] [--duration S]\n' +
-      '         [--connections C] [--page-duration S] [--page-requests N] [--warmup S] [--quiet-wait S]\n' +
-      'PostgreSQL: LIVEDROP_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres);\n' +
-      'a scratch database is created on it and dropped afterwards.',
-  )
-  process.exit(0)
-}
-
-function positive(name: string, raw: string | undefined): number {
-  const value = Number(raw)
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`)
-  return value
-}
+  'Usage: npm run bench:follows -- [--shape postgres|pglite|both] [--followers N] [--duration S]\n' +
+    '         [--connections C] [--page-duration S] [--page-requests N] [--warmup S] [--quiet-wait S]\n' +
+    'PostgreSQL: LIVEDROP_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres);\n' +
+    'a scratch database is created on it and dropped afterwards.',
+)
 
 const options = {
-  followers: flags.followers === undefined ? undefined : Math.floor(positive('followers', flags.followers)),
+  followers: flags.followers === undefined ? undefined : positiveInt('followers', flags.followers),
   duration: positive('duration', flags.duration),
-  connections: Math.floor(positive('connections', flags.connections)),
+  connections: positiveInt('connections', flags.connections),
   pageDuration: positive('page-duration', flags['page-duration']),
-  pageRequests: Math.floor(positive('page-requests', flags['page-requests'])),
+  pageRequests: positiveInt('page-requests', flags['page-requests']),
   warmup: positive('warmup', flags.warmup),
   /** Seconds to wait, before each measurement, for other work on the machine to stop. */
   quietWait: Number(flags['quiet-wait']),
@@ -310,21 +299,9 @@ async function runShape(shape: Shape) {
     const seedSeconds = await seed(bench, uuidv7(), followers)
     progress(`  seeded in ${fmt.seconds(seedSeconds)}`)
 
-    const background: Record<string, number> = {}
-    const quiet = async (phase: string) => {
-      background[phase] = await waitForQuiet({ maxWaitMs: options.quietWait * 1000 })
-      if (!(background[phase]! < 0.3)) {
-        progress(`  note: ${background[phase]!.toFixed(2)} cores busy with other work before ${phase}`)
-      }
-    }
+    const { background, quiet } = quietPhases(options.quietWait)
     await quiet('hello-world')
-    progress(`  hello-world baseline (${options.connections} connections, ${options.duration} s)`)
-    const hello = await helloWorldRate({
-      connections: options.connections,
-      duration: options.duration,
-      warmup: options.warmup,
-    })
-    progress(`  hello-world: ${fmt.int(hello.rate)} req/s`)
+    const hello = await helloWorldBaseline(options)
 
     // Warm-up follows (real ones, counted) size the measured run to last about --duration seconds.
     const sign = accessTokens(jwtSecret)
@@ -460,25 +437,16 @@ async function runShape(shape: Shape) {
   }
 }
 
-const cpuCell = (cpu: CpuUse | undefined) =>
-  cpu
-    ? `${cpu.cores.server?.toFixed(2)} / ${cpu.cores.load_generator?.toFixed(2)} / ${cpu.machine_cores_busy.toFixed(2)}`
-    : ''
-
 function print(result: any, file: string): void {
   const hello = result.baseline.hello_world as LoadResult & { cpu: CpuUse }
   const follow = result.follows.measured as LoadResult & { cpu: CpuUse }
   const lines = [
     '',
     `== bench/follows — ${result.shape} (${result.engine.engine}${result.engine.server_version ? ` ${result.engine.server_version}` : ''})`,
-    `   ${result.machine.cpus} CPUs (${result.machine.cpu_model}), Node ${result.machine.node}; ` +
+    `   ${machineSummary(result.machine)}; ` +
       `${fmt.int(result.settings.followers)} seeded followers (seeded in ${fmt.seconds(result.settings.seedSeconds)}), ` +
       `${result.settings.connections} connections`,
-    `   other work on the machine just before each phase, in cores: ${Object.entries(
-      result.background_cores_before as Record<string, number>,
-    )
-      .map(([phase, cores]) => `${phase} ${cores.toFixed(2)}`)
-      .join(', ')}`,
+    `   other work on the machine just before each phase, in cores: ${backgroundCores(result.background_cores_before)}`,
     '',
     table([
       [
@@ -548,11 +516,7 @@ function print(result: any, file: string): void {
     '',
     `   follower_count: exact (${fmt.int(result.follower_count.exact_sql_count)}) ` +
       `${fmt.seconds(result.follower_count.seconds_to_exact)} after the last follow response`,
-    '',
-    targetsTable(result.targets),
-    '',
-    `   ${result.pass ? 'ALL TARGETS PASS' : 'SOME TARGETS FAIL'} — JSON: ${file}`,
-    '',
+    ...verdictLines(result.targets, result.pass, file),
   ]
   console.log(lines.join('\n'))
 }
@@ -561,17 +525,15 @@ async function main() {
   const wanted: Shape[] = flags.shape === 'both' ? ['postgres', 'pglite'] : [flags.shape as Shape]
   const shapes: Shape[] = []
   for (const shape of wanted) {
-    if (shape === 'postgres' && !(await postgresReachable(benchServerUrl()))) {
-      const message = `PostgreSQL not reachable at ${new URL(benchServerUrl()).host} (set LIVEDROP_BENCH_DATABASE_URL)`
+    const message = shape === 'postgres' ? await postgresUnavailable() : undefined
+    if (message) {
       if (flags.shape === 'postgres') throw new Error(message)
       progress(`skipping postgres: ${message}`)
       continue
     }
     shapes.push(shape)
   }
-  let pass = true
-  for (const shape of shapes) pass = (await runShape(shape)).pass && pass
-  process.exitCode = pass ? 0 : 1
+  await runAll(shapes, runShape)
 }
 
 await main()

@@ -23,19 +23,20 @@
 // logger and metrics every route pays) are reported beside them.
 // LIVEDROP_BENCH_PROFILE_DIR=<dir> writes a CPU profile of the app during each full-speed phase.
 
-import { parseArgs } from 'node:util'
-import { helloWorldRate } from './lib/baseline.js'
-import { type CpuUse, cpuMeter, waitForQuiet } from './lib/cpu.js'
+import { helloWorldBaseline } from './lib/baseline.js'
+import { parseFlags, positive, positiveInt } from './lib/cli.js'
+import { type CpuUse, cpuMeter, quietPhases } from './lib/cpu.js'
 import type { LoadResult } from './lib/load.js'
 import { type OutcomeLoadResult, outcomeLoad, pacedLoad, withoutSamples } from './lib/outcomes.js'
-import { fmt, machine, progress, type Target, table, targetsTable, writeResult } from './lib/report.js'
-import { type AppShape, shapesToRun, startShape } from './lib/shape.js'
+import { backgroundCores, cpuCell, machineSummary, verdictLines } from './lib/printout.js'
+import { fmt, machine, progress, type Target, table, writeResult } from './lib/report.js'
+import { type AppShape, engineTitle, profiled, runShapes, SHAPE_USAGE, startShape } from './lib/shape.js'
 import { call, createCreator, createLiveDrop, createProduct, insertShoppers, signTokens } from './lib/shop.js'
 
 const TARGETS = { ratio: 0.5, halfSpeedP99Ms: 10 }
 
-const { values: flags } = parseArgs({
-  options: {
+const flags = parseFlags(
+  {
     shape: { type: 'string', default: 'both' },
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '64' },
@@ -44,29 +45,15 @@ const { values: flags } = parseArgs({
     'quiet-wait': { type: 'string', default: '60' },
     help: { type: 'boolean', short: 'h' },
   },
-})
-
-if (flags.help) {
-  console.log(
-    'Usage: npm run bench:reads -- [--shape postgres|embedded|both] [--duration S] [--connections C]\n' +
-      '         [--products N] [--warmup S] [--quiet-wait S]\n' +
-      'postgres = PostgreSQL + Redis at LIVEDROP_BENCH_DATABASE_URL / LIVEDROP_BENCH_REDIS_URL\n' +
-      '(defaults postgres://postgres@127.0.0.1:5432/postgres, redis://127.0.0.1:6379); a scratch database\n' +
-      'and Redis key prefix are made for the run and removed afterwards.',
-  )
-  process.exit(0)
-}
-
-function positive(name: string, raw: string | undefined): number {
-  const value = Number(raw)
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`)
-  return value
-}
+  'Usage: npm run bench:reads -- [--shape postgres|embedded|both] [--duration S] [--connections C]\n' +
+    '         [--products N] [--warmup S] [--quiet-wait S]\n' +
+    SHAPE_USAGE,
+)
 
 const options = {
   duration: positive('duration', flags.duration),
-  connections: Math.floor(positive('connections', flags.connections)),
-  products: Math.floor(positive('products', flags.products)),
+  connections: positiveInt('connections', flags.connections),
+  products: positiveInt('products', flags.products),
   warmup: positive('warmup', flags.warmup),
   quietWait: Number(flags['quiet-wait']),
 }
@@ -147,68 +134,31 @@ async function runShape(shape: AppShape) {
     ]
     for (const e of endpoints) await call(url, 'GET', e.path)
 
-    const background: Record<string, number> = {}
-    const quiet = async (phase: string) => {
-      background[phase] = await waitForQuiet({ maxWaitMs: options.quietWait * 1000 })
-      if (!(background[phase]! < 0.3)) {
-        progress(`  note: ${background[phase]!.toFixed(2)} cores busy with other work before ${phase}`)
-      }
-    }
+    const { background, quiet } = quietPhases(options.quietWait)
 
     await quiet('hello-world')
-    progress(`  hello-world baseline (${options.connections} connections, ${options.duration} s)`)
-    const hello = await helloWorldRate({
-      connections: options.connections,
-      duration: options.duration,
-      warmup: options.warmup,
-    })
-    progress(`  hello-world: ${fmt.int(hello.rate)} req/s`)
+    const hello = await helloWorldBaseline(options)
 
     const runs: EndpointRun[] = []
     for (const endpoint of endpoints) {
-      await outcomeLoad({
-        url,
-        connections: options.connections,
-        duration: options.warmup,
-        path: endpoint.path,
-      })
-      await quiet(`${endpoint.name} full`)
-      const profileDir = process.env.LIVEDROP_BENCH_PROFILE_DIR
-      if (profileDir) await app.app.call({ type: 'profile', action: 'start' })
-      const fullMeter = cpuMeter({ server: app.app.process.pid })
-      const fullLoad = await outcomeLoad({
-        url,
-        connections: options.connections,
-        duration: options.duration,
-        path: endpoint.path,
-      })
-      if (profileDir) {
-        const file = `${profileDir}/reads-${shape}-${endpoint.name.replace(/[^a-z]+/gi, '-')}.cpuprofile`
-        await app.app.call({ type: 'profile', action: 'stop', file })
-        progress(`  CPU profile of the app at full speed: ${file}`)
+      const base = { url, connections: options.connections, duration: options.duration, path: endpoint.path }
+      /** Starts a CPU meter on the app, then one load phase on the endpoint; read the meter after. */
+      const metered = async <T>(run: (phase: typeof base) => Promise<T>) => {
+        const meter = cpuMeter({ server: app.app.process.pid })
+        return { load: await run(base), meter }
       }
-      const full = { ...fullLoad, cpu: fullMeter() }
+      await outcomeLoad({ ...base, duration: options.warmup })
+      await quiet(`${endpoint.name} full`)
+      const profileName = `reads-${shape}-${endpoint.name.replace(/[^a-z]+/gi, '-')}`
+      const fullRun = await profiled(app, profileName, 'at full speed', () => metered(outcomeLoad))
+      const full = { ...fullRun.load, cpu: fullRun.meter() }
       const requestedRate = Math.max(1, Math.floor(full.rate / 2))
       await quiet(`${endpoint.name} half`)
-      const halfMeter = cpuMeter({ server: app.app.process.pid })
-      const halfLoad = await pacedLoad({
-        url,
-        connections: options.connections,
-        duration: options.duration,
-        path: endpoint.path,
-        rate: requestedRate,
-      })
-      const half = { ...halfLoad, cpu: halfMeter(), requestedRate }
+      const halfRun = await metered((phase) => pacedLoad({ ...phase, rate: requestedRate }))
+      const half = { ...halfRun.load, cpu: halfRun.meter(), requestedRate }
       await quiet(`${endpoint.name} half (autocannon)`)
-      const burstMeter = cpuMeter({ server: app.app.process.pid })
-      const burstLoad = await outcomeLoad({
-        url,
-        connections: options.connections,
-        duration: options.duration,
-        path: endpoint.path,
-        overallRate: requestedRate,
-      })
-      const halfBurst = { ...burstLoad, cpu: burstMeter(), requestedRate }
+      const burstRun = await metered((phase) => outcomeLoad({ ...phase, overallRate: requestedRate }))
+      const halfBurst = { ...burstRun.load, cpu: burstRun.meter(), requestedRate }
       progress(
         `  ${endpoint.name}: ${fmt.int(full.rate)} req/s full speed; at ${fmt.int(half.rate)} req/s p99 ${fmt.ms(half.all.p99)}`,
       )
@@ -266,11 +216,6 @@ async function runShape(shape: AppShape) {
   }
 }
 
-const cpuCell = (cpu: CpuUse | undefined) =>
-  cpu
-    ? `${cpu.cores.server?.toFixed(2)} / ${cpu.cores.load_generator?.toFixed(2)} / ${cpu.machine_cores_busy.toFixed(2)}`
-    : ''
-
 function print(result: any, hello: LoadResult & { cpu: CpuUse }, runs: EndpointRun[], file: string): void {
   const row = (name: string, speed: string, r: OutcomeLoadResult & { cpu: CpuUse }) => [
     name,
@@ -286,14 +231,10 @@ function print(result: any, hello: LoadResult & { cpu: CpuUse }, runs: EndpointR
   ]
   const lines = [
     '',
-    `== bench/reads — ${result.shape} (${result.engine.engine}${result.engine.server_version ? `, PostgreSQL ${result.engine.server_version}` : ''}${result.engine.redis_version ? `, Redis ${result.engine.redis_version}` : ''})`,
-    `   ${result.machine.cpus} CPUs (${result.machine.cpu_model}), Node ${result.machine.node}; ` +
+    `== bench/reads — ${result.shape} (${engineTitle(result.engine)})`,
+    `   ${machineSummary(result.machine)}; ` +
       `${options.connections} connections, ${options.duration} s per phase; half speed = half the full-speed rate, evenly paced (judged) and by autocannon overallRate`,
-    `   other work on the machine just before each phase, in cores: ${Object.entries(
-      result.background_cores_before as Record<string, number>,
-    )
-      .map(([phase, cores]) => `${phase} ${cores.toFixed(2)}`)
-      .join(', ')}`,
+    `   other work on the machine just before each phase, in cores: ${backgroundCores(result.background_cores_before)}`,
     '',
     table([
       [
@@ -327,20 +268,9 @@ function print(result: any, hello: LoadResult & { cpu: CpuUse }, runs: EndpointR
       ]),
     ]),
     '   (hello-world latency: autocannon histogram, whole ms; app latencies: per response, high-resolution clock)',
-    '',
-    targetsTable(result.targets),
-    '',
-    `   ${result.pass ? 'ALL TARGETS PASS' : 'SOME TARGETS FAIL'} — JSON: ${file}`,
-    '',
+    ...verdictLines(result.targets, result.pass, file),
   ]
   console.log(lines.join('\n'))
 }
 
-async function main() {
-  const shapes = await shapesToRun(flags.shape)
-  let pass = true
-  for (const shape of shapes) pass = (await runShape(shape)).pass && pass
-  process.exitCode = pass ? 0 : 1
-}
-
-await main()
+await runShapes(flags.shape, runShape)

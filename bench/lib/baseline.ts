@@ -1,6 +1,7 @@
 import { startChild } from './child.js'
 import { type CpuUse, cpuMeter } from './cpu.js'
 import { type LoadResult, load } from './load.js'
+import { fmt, progress } from './report.js'
 
 /**
  * The bare `node:http` hello-world, in its own process, loaded exactly like the app is (same
@@ -25,6 +26,18 @@ export async function helloWorldRate(options: {
   } finally {
     await child.stop()
   }
+}
+
+/** helloWorldRate between two progress lines: the baseline each benchmark's figures are a ratio to. */
+export async function helloWorldBaseline(options: {
+  connections: number
+  duration: number
+  warmup?: number
+}): Promise<LoadResult & { cpu: CpuUse }> {
+  progress(`  hello-world baseline (${options.connections} connections, ${options.duration} s)`)
+  const hello = await helloWorldRate(options)
+  progress(`  hello-world: ${fmt.int(hello.rate)} req/s`)
+  return hello
 }
 
 /**

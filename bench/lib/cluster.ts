@@ -4,15 +4,10 @@ import os from 'node:os'
 import { join } from 'node:path'
 import { type Child, startChild } from './child.js'
 import { benchNatsUrl, natsInfo, natsReachable, type ScratchStream, scratchNatsStream } from './nats.js'
-import {
-  benchServerUrl,
-  createScratchDatabase,
-  postgresReachable,
-  type ScratchDatabase,
-  serverSettings,
-} from './postgres.js'
-import { benchRedisUrl, redisInfo, redisReachable, type ScratchPrefix, scratchRedisPrefix } from './redis.js'
+import { benchServerUrl, createScratchDatabase, type ScratchDatabase, serverSettings } from './postgres.js'
+import { benchRedisUrl, redisInfo, type ScratchPrefix, scratchRedisPrefix } from './redis.js'
 import { progress } from './report.js'
+import { shapeUnavailable } from './shape.js'
 
 /**
  * The distributed deployment as separate processes on shared engines: one `api`, one `worker` (the
@@ -38,10 +33,8 @@ export interface Cluster {
 
 /** Why the distributed engines cannot be used here, or undefined when PostgreSQL, Redis and NATS answer. */
 export async function clusterUnavailable(): Promise<string | undefined> {
-  if (!(await postgresReachable(benchServerUrl())))
-    return `PostgreSQL not reachable at ${new URL(benchServerUrl()).host} (set LIVEDROP_BENCH_DATABASE_URL)`
-  if (!(await redisReachable(benchRedisUrl())))
-    return `Redis not reachable at ${new URL(benchRedisUrl()).host} (set LIVEDROP_BENCH_REDIS_URL)`
+  const missing = await shapeUnavailable('postgres')
+  if (missing) return missing
   if (!(await natsReachable(benchNatsUrl())))
     return `NATS with JetStream not reachable at ${benchNatsUrl()} (set LIVEDROP_BENCH_NATS_URL)`
   return undefined

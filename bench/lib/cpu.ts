@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import os from 'node:os'
+import { progress } from './report.js'
 
 const TICKS_PER_SECOND = 100
 const CORES = os.cpus().length
@@ -73,4 +74,20 @@ export async function waitForQuiet(options: { belowCores?: number; maxWaitMs?: n
   let busy = await machineBusyCores()
   while (!(busy < below) && Date.now() < deadline) busy = await machineBusyCores()
   return busy
+}
+
+/**
+ * Before each measured phase, `quiet(phase)` waits (up to `maxWaitS` seconds) for other work on the
+ * machine to stop and records the background load it last saw in `background`, by phase; with `note`
+ * (the default) it says on stderr when the machine was still busy.
+ */
+export function quietPhases(maxWaitS: number, options: { note?: boolean } = {}) {
+  const background: Record<string, number> = {}
+  const quiet = async (phase: string) => {
+    background[phase] = await waitForQuiet({ maxWaitMs: maxWaitS * 1000 })
+    if ((options.note ?? true) && !(background[phase]! < 0.3)) {
+      progress(`  note: ${background[phase]!.toFixed(2)} cores busy with other work before ${phase}`)
+    }
+  }
+  return { background, quiet }
 }

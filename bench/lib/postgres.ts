@@ -33,6 +33,12 @@ export async function postgresReachable(url: string, timeoutMs = 2000): Promise<
   }
 }
 
+/** Why the benchmarks' PostgreSQL cannot be used, or undefined when it answers. */
+export async function postgresUnavailable(url = benchServerUrl()): Promise<string | undefined> {
+  if (await postgresReachable(url)) return undefined
+  return `PostgreSQL not reachable at ${new URL(url).host} (set LIVEDROP_BENCH_DATABASE_URL)`
+}
+
 export interface ScratchDatabase {
   name: string
   url: string

@@ -20,6 +20,12 @@ export async function redisReachable(url: string, timeoutMs = 2000): Promise<boo
   }
 }
 
+/** Why the benchmarks' Redis cannot be used, or undefined when it answers. */
+export async function redisUnavailable(url = benchRedisUrl()): Promise<string | undefined> {
+  if (await redisReachable(url)) return undefined
+  return `Redis not reachable at ${new URL(url).host} (set LIVEDROP_BENCH_REDIS_URL)`
+}
+
 export interface ScratchPrefix {
   prefix: string
   /** Deletes every key under the prefix; returns how many there were. */

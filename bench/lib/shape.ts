@@ -3,18 +3,31 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
 import { type Child, startChild } from './child.js'
+import { runAll } from './cli.js'
 import {
   benchServerUrl,
   createScratchDatabase,
-  postgresReachable,
+  postgresUnavailable,
   type ScratchDatabase,
   serverSettings,
 } from './postgres.js'
-import { benchRedisUrl, redisInfo, redisReachable, type ScratchPrefix, scratchRedisPrefix } from './redis.js'
+import {
+  benchRedisUrl,
+  redisInfo,
+  redisUnavailable,
+  type ScratchPrefix,
+  scratchRedisPrefix,
+} from './redis.js'
 import { progress } from './report.js'
 
 /** `postgres`: PostgreSQL + Redis (the distributed engines, one app process); `embedded`: PGlite and in-process stores. */
 export type AppShape = 'postgres' | 'embedded'
+
+/** The --help text on the `postgres` shape's engines, for benchmarks that take --shape postgres|embedded. */
+export const SHAPE_USAGE =
+  'postgres = PostgreSQL + Redis at LIVEDROP_BENCH_DATABASE_URL / LIVEDROP_BENCH_REDIS_URL\n' +
+  '(defaults postgres://postgres@127.0.0.1:5432/postgres, redis://127.0.0.1:6379); a scratch database\n' +
+  'and Redis key prefix are made for the run and removed afterwards.'
 
 export interface ShapeApp {
   shape: AppShape
@@ -32,11 +45,7 @@ export interface ShapeApp {
 /** Why a shape cannot run on this machine, or undefined when its engines answer. */
 export async function shapeUnavailable(shape: AppShape): Promise<string | undefined> {
   if (shape === 'embedded') return undefined
-  if (!(await postgresReachable(benchServerUrl())))
-    return `PostgreSQL not reachable at ${new URL(benchServerUrl()).host} (set LIVEDROP_BENCH_DATABASE_URL)`
-  if (!(await redisReachable(benchRedisUrl())))
-    return `Redis not reachable at ${new URL(benchRedisUrl()).host} (set LIVEDROP_BENCH_REDIS_URL)`
-  return undefined
+  return (await postgresUnavailable()) ?? (await redisUnavailable())
 }
 
 /**
@@ -125,4 +134,41 @@ export async function shapesToRun(flag: string | undefined): Promise<AppShape[]>
     else shapes.push(shape)
   }
   return shapes
+}
+
+/** Runs the shapes --shape asks for (shapesToRun) in turn; the exit code says whether all passed. */
+export async function runShapes(
+  flag: string | undefined,
+  run: (shape: AppShape) => Promise<{ pass: boolean }>,
+) {
+  await runAll(await shapesToRun(flag), run)
+}
+
+/** The engines of a shape, as a printout's header gives them: `PostgreSQL + Redis, PostgreSQL 17.2, Redis 7.4`. */
+export function engineTitle(engine: Record<string, string | undefined>): string {
+  return (
+    `${engine.engine}${engine.server_version ? `, PostgreSQL ${engine.server_version}` : ''}` +
+    `${engine.redis_version ? `, Redis ${engine.redis_version}` : ''}`
+  )
+}
+
+/**
+ * Runs `measure`; with LIVEDROP_BENCH_PROFILE_DIR=<dir> set, the app is CPU-profiled during it alone
+ * and the profile written to <dir>/<name>.cpuprofile (`during` says when, on stderr).
+ */
+export async function profiled<T>(
+  app: ShapeApp,
+  name: string,
+  during: string,
+  measure: () => Promise<T>,
+): Promise<T> {
+  const profileDir = process.env.LIVEDROP_BENCH_PROFILE_DIR
+  if (profileDir) await app.app.call({ type: 'profile', action: 'start' })
+  const result = await measure()
+  if (profileDir) {
+    const file = `${profileDir}/${name}.cpuprofile`
+    await app.app.call({ type: 'profile', action: 'stop', file })
+    progress(`  CPU profile of the app ${during}: ${file}`)
+  }
+  return result
 }
