@@ -217,7 +217,8 @@ describe.skipIf(!haveChromium)('web app in Chromium [embedded]', () => {
     await page.getByLabel('Item 1 Stock').fill('5')
     await screenshot(page, 'new-drop')
     await page.getByRole('button', { name: 'Start drop now' }).click()
-    await page.waitForURL('**/studio/drops/*')
+    // The form itself is at /studio/drops/new: wait for the new drop's own page.
+    await page.waitForURL(/\/studio\/drops\/[0-9a-f-]{36}$/)
     const dropId = page.url().split('/').pop()!
 
     const unitsSold = (n: number) =>
