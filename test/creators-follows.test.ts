@@ -160,6 +160,19 @@ describeShapes('creators and follows', (shape) => {
     expect(missing.headers.get('content-type')).toContain('application/problem+json')
   })
 
+  it("GET /me/creator answers the caller's own profile, 404 not_found to a non-creator, 401 without a token", async () => {
+    const { session, creator } = await newCreator('Own Profile Works')
+    const mine = await api.get(`${V1}/me/creator`, session.access_token)
+    expect(mine.status).toBe(200)
+    expect(mine.body).toMatchObject({ creator_id: creator.creator_id, user_id: session.user.user_id })
+
+    const shopper = await register(api)
+    const none = await api.get(`${V1}/me/creator`, shopper.access_token)
+    expect(none.status).toBe(404)
+    expect(none.body.code).toBe('not_found')
+    expect((await api.get(`${V1}/me/creator`)).status).toBe(401)
+  })
+
   it('GET /creators pages newest first, every creator exactly once', async () => {
     const mine = new Set<string>()
     for (let i = 0; i < 5; i++) mine.add((await newCreator(`Pager ${i}`)).creator.creator_id)

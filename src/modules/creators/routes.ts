@@ -22,6 +22,19 @@ export const creatorsRoutes: FastifyPluginAsyncTypebox<{
       reply.code(201).send(await creators.become(principalOf(request).userId, request.body)),
   )
   app.get(
+    '/me/creator',
+    {
+      preHandler: guards.required,
+      schema: {
+        tags: ['creators'],
+        summary: "The caller's own creator profile (404 when the caller is not a creator)",
+        security: [{ bearer: [] }],
+        response: { 200: CreatorSchema },
+      },
+    },
+    async (request) => creators.mine(principalOf(request).userId),
+  )
+  app.get(
     '/creators/:creator_id',
     { schema: { tags: ['creators'], params: CreatorIdParams, response: { 200: CreatorSchema } } },
     async (request) => creators.get(request.params.creator_id),

@@ -82,6 +82,13 @@ export function creatorsService({ repo, users, followerCounts }: CreatorsDeps) {
       return (await present([row]))[0]!
     },
 
+    /** The caller's own creator profile; 404 when the user has none. */
+    async mine(userId: string): Promise<Creator> {
+      const row = await repo.findByUserId(userId)
+      if (!row) throw notFound('Creator profile')
+      return (await present([row]))[0]!
+    },
+
     async byUser(userId: string): Promise<Creator | undefined> {
       const row = await repo.findByUserId(userId)
       return row && (await present([row]))[0]

@@ -100,7 +100,7 @@ export function useLiveDrop(dropId: string | undefined) {
   }, [dropId])
 }
 
-/** The caller's creator profile (undefined when not a creator), found once and remembered per user. */
+/** The caller's creator profile (null when not a creator), asked of the API once per user. */
 export function useMyCreator() {
   const session = useSession()
   const userId = session?.user.user_id
@@ -109,39 +109,14 @@ export function useMyCreator() {
     enabled: Boolean(userId),
     staleTime: Number.POSITIVE_INFINITY,
     queryFn: async ({ signal }): Promise<Creator | null> => {
-      const remembered = localStorage.getItem(`livedrop.creator.${userId}`)
-      if (remembered) {
-        try {
-          const creator = await api.get<Creator>(`/creators/${remembered}`, signal)
-          if (creator.user_id === userId) return creator
-        } catch (error) {
-          if (!(error instanceof ApiError && error.status === 404)) throw error
-        }
+      try {
+        return await api.get<Creator>('/me/creator', signal)
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) return null
+        throw error
       }
-      if (!session?.user.roles.includes('creator')) return null
-      // The API has no "my creator profile" lookup: walk the creator list until ours shows up.
-      let cursor: string | null | undefined
-      for (let pages = 0; pages < 200; pages++) {
-        const page = await api.get<Page<Creator>>(`/creators${qs({ limit: 100, cursor })}`, signal)
-        const mine = page.items.find((c) => c.user_id === userId)
-        if (mine) {
-          rememberMyCreator(mine)
-          return mine
-        }
-        cursor = page.next_cursor
-        if (!cursor) break
-      }
-      return null
     },
   })
-}
-
-export function rememberMyCreator(creator: Creator) {
-  try {
-    localStorage.setItem(`livedrop.creator.${creator.user_id}`, creator.creator_id)
-  } catch {
-    // Memory only.
-  }
 }
 
 interface DropSnapshot extends Inventory {

@@ -6,7 +6,7 @@ import { ProductCard } from '../components/ProductCard'
 import { DropStatusPill, Empty, ErrorState, Notice, PageHeader, Skeleton } from '../components/ui'
 import { api, updateSessionUser } from '../lib/api'
 import { plural, when } from '../lib/format'
-import { keys, rememberMyCreator, useDrops, useMyCreator, useProducts, useSession } from '../lib/queries'
+import { keys, useDrops, useMyCreator, useProducts, useSession } from '../lib/queries'
 import type { Creator, User } from '../lib/types'
 
 function BecomeCreator() {
@@ -23,7 +23,6 @@ function BecomeCreator() {
         creator_name: name.trim(),
         bio: bio.trim() || undefined,
       })
-      rememberMyCreator(creator)
       updateSessionUser(await api.get<User>('/me'))
       client.setQueryData(keys.myCreator(creator.user_id), creator)
     })
