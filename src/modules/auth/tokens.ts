@@ -56,10 +56,8 @@ export function accessTokens(secret: string) {
         })
         if (typeof payload.sub !== 'string') return undefined
         const roles = Array.isArray(payload.roles) ? payload.roles.filter((r) => typeof r === 'string') : []
-        // Only tokens that expire are remembered, and only while they are already valid (nbf passed).
-        if (typeof payload.exp === 'number') {
-          verified.set(token, { userId: payload.sub, roles, expiresAt: payload.exp * 1000 })
-        }
+        // Remembered once valid (nbf passed), until it expires; jose has checked that exp is a number.
+        verified.set(token, { userId: payload.sub, roles, expiresAt: payload.exp! * 1000 })
         return { userId: payload.sub, roles: [...roles] }
       } catch (error) {
         if (error instanceof errors.JOSEError) return undefined

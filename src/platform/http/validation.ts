@@ -17,37 +17,23 @@ function makeAjv(coerceTypes: boolean) {
 
 const pointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1')
 
-/** Whether any string (value or key) holds U+0000; allocation-free, as every valid input pays for it. */
-function containsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000')
-  if (value === null || typeof value !== 'object') return false
-  if (Array.isArray(value)) {
-    for (const item of value) if (containsNul(item)) return true
-    return false
-  }
-  for (const key in value) {
-    if (key.includes('\u0000') || containsNul((value as Record<string, unknown>)[key])) return true
-  }
-  return false
-}
-
-/** The JSON pointer of the first string (value or key) holding U+0000, if any. */
-function nulAt(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined
+/**
+ * The JSON pointer of the first string (value or key) holding U+0000, if any. The pointer is built
+ * only on the way back from a find: every valid input walks here, and a clean walk allocates nothing.
+ */
+function nulAt(value: unknown): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? '' : undefined
+  if (value === null || typeof value !== 'object') return undefined
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const found = nulAt(value[i], `${path}/${i}`)
-      if (found !== undefined) return found
+      const found = nulAt(value[i])
+      if (found !== undefined) return `/${i}${found}`
     }
     return undefined
   }
-  if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      const found = key.includes('\u0000')
-        ? `${path}/${pointer(key)}`
-        : nulAt(item, `${path}/${pointer(key)}`)
-      if (found !== undefined) return found
-    }
+  for (const key in value) {
+    const found = key.includes('\u0000') ? '' : nulAt((value as Record<string, unknown>)[key])
+    if (found !== undefined) return `/${pointer(key)}${found}`
   }
   return undefined
 }
@@ -62,7 +48,7 @@ function refusingNul(validate: ValidateFunction): ValidateFunction {
       checked.errors = validate.errors
       return false
     }
-    const at = containsNul(data) ? nulAt(data, '') : undefined
+    const at = nulAt(data)
     if (at !== undefined) {
       const error: ErrorObject = {
         instancePath: at,
