@@ -36,6 +36,7 @@ import {
 } from './lib/postgres.js'
 import { backgroundCores, cpuCell, machineSummary, verdictLines } from './lib/printout.js'
 import { fmt, machine, progress, type Target, table, writeResult } from './lib/report.js'
+import { profiled } from './lib/shape.js'
 
 type Shape = 'postgres' | 'pglite'
 
@@ -88,16 +89,18 @@ function cursorOf(createdAt: string, userId: string): string {
 
 /** The statement src/modules/follows/repository.ts runs per follow, for the raw-SQL baseline. */
 const FOLLOW_SQL = `
-  WITH inserted AS (
+  WITH relaxed AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true)), inserted AS (
     INSERT INTO follows (creator_id, user_id) VALUES ($1::uuid, $2::uuid)
     ON CONFLICT DO NOTHING RETURNING created_at
   ), counted AS (
     INSERT INTO follower_count_deltas (creator_id, delta) SELECT $1::uuid, 1 FROM inserted
+  ), announced AS (
+    INSERT INTO outbox (id, topic, key, payload)
+    SELECT $3::uuid, 'follow.created', $2::text,
+      jsonb_build_object('user_id', $2::text, 'creator_id', $1::text)
+    FROM inserted
   )
-  SELECT created_at, true AS created FROM inserted
-  UNION ALL
-  SELECT created_at, false FROM follows
-  WHERE creator_id = $1::uuid AND user_id = $2::uuid AND NOT EXISTS (SELECT 1 FROM inserted)`
+  SELECT created_at FROM inserted WHERE EXISTS (SELECT FROM relaxed)`
 /** The app's pool size (src/platform/db), so the raw baseline gets the same database concurrency. */
 const RAW_SQL_POOL = 20
 
@@ -314,7 +317,7 @@ async function runShape(shape: Shape) {
       rawSql = await rawSqlRate({
         url: scratch.url,
         text: FOLLOW_SQL,
-        values: (i) => [other, md5Uuid(`raw${i}`)],
+        values: (i) => [other, md5Uuid(`raw${i}`), uuidv7()],
         pool: RAW_SQL_POOL,
         duration: options.duration,
       })
@@ -332,7 +335,10 @@ async function runShape(shape: Shape) {
     const tokens = await freshFollowers(bench, sign, from, from + measuredCount + spare - 1)
     progress(`  follows (${options.connections} connections, ${fmt.int(measuredCount)} follows)`)
     const followMeter = cpuMeter({ server: app.process.pid })
-    const follow = { ...(await followLoad(bench, tokens)), cpu: followMeter() }
+    const followed = await profiled({ app }, `follows-${shape}`, 'during the follows', () =>
+      followLoad(bench, tokens),
+    )
+    const follow = { ...followed, cpu: followMeter() }
     const lastFollowAt = performance.now()
     const created = (follow.statusCodes['201'] ?? 0) + (warm.statusCodes['201'] ?? 0)
     const expected = followers + created

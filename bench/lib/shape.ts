@@ -157,7 +157,7 @@ export function engineTitle(engine: Record<string, string | undefined>): string 
  * and the profile written to <dir>/<name>.cpuprofile (`during` says when, on stderr).
  */
 export async function profiled<T>(
-  app: ShapeApp,
+  app: Pick<ShapeApp, 'app'>,
   name: string,
   during: string,
   measure: () => Promise<T>,

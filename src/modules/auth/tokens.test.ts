@@ -11,6 +11,12 @@ function handMade(header: object, claims: object, secret = SECRET) {
   return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`
 }
 
+/** A token signed by hand over a raw claims segment. */
+function handMadeRaw(header: object, claimsSegment: string) {
+  const input = `${b64(header)}.${claimsSegment}`
+  return `${input}.${createHmac('sha256', SECRET).update(input).digest('base64url')}`
+}
+
 describe('access tokens', () => {
   const tokens = accessTokens(SECRET)
   const now = Math.floor(Date.now() / 1000)
@@ -36,6 +42,15 @@ describe('access tokens', () => {
     ['signed with another secret', handMade({ alg: 'HS256' }, valid, 'another-secret-0123456789')],
     ['unsigned (alg none)', `${b64({ alg: 'none' })}.${b64(valid)}.`],
     ['of another algorithm', handMade({ alg: 'HS512' }, valid)],
+    ['with critical extensions', handMade({ alg: 'HS256', crit: ['b64'], b64: false }, valid)],
+    ['with a signature that has extra characters', `${handMade({ alg: 'HS256' }, valid)}A`],
+    [
+      'with a header that is not JSON',
+      `bm90LWpzb24.${handMade({ alg: 'HS256' }, valid).split('.').slice(1).join('.')}`,
+    ],
+    ['of four segments', `${handMade({ alg: 'HS256' }, valid)}.x`],
+    ['with claims that are not JSON', handMadeRaw({ alg: 'HS256' }, 'bm90LWpzb24')],
+    ['not yet valid (nbf ahead)', handMade({ alg: 'HS256' }, { ...valid, nbf: now + 3600 })],
     ['malformed', 'not.a.token'],
     ['empty', ''],
   ])('refuses a token %s', async (_, token) => {

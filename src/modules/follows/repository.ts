@@ -16,16 +16,28 @@ const FOLD_BATCH = 100_000
 
 type EdgeRow = { creator_id: string; user_id: string; created_at: Date | string }
 
+/**
+ * A follow or unfollow commits without waiting for its WAL to reach disk (synchronous_commit off for
+ * that transaction alone). The edge, its count delta and its event still commit together or not at
+ * all; what a database crash can cost is the last fraction of a second of acknowledged follows
+ * (PostgreSQL flushes within 3 x wal_writer_delay), which the user can simply repeat. Orders, payments
+ * and everything else keep synchronous commits. Referenced through `EXISTS (SELECT FROM relaxed)` so
+ * the setting is made before the statement's commit.
+ */
+const RELAXED_COMMIT = sql`relaxed AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true))`
+
 /** The statements of the follow hot path, prepared once per connection. */
 function prepareStatements(db: Db) {
   const creatorId = sql.placeholder('creatorId')
   const userId = sql.placeholder('userId')
   const limit = sql.placeholder('limit')
   return {
-    follow: db.prepare<{ created_at: Date | string; created: boolean }>(
+    // Insert only: the already-following case reads the edge separately, so this statement never plans
+    // a read across every partition of `follows`.
+    follow: db.prepare<{ created_at: Date | string }>(
       'follows_follow',
       sql`
-        WITH inserted AS (
+        WITH ${RELAXED_COMMIT}, inserted AS (
           INSERT INTO follows (creator_id, user_id) VALUES (${creatorId}::uuid, ${userId}::uuid)
           ON CONFLICT DO NOTHING RETURNING created_at
         ), counted AS (
@@ -36,10 +48,21 @@ function prepareStatements(db: Db) {
             jsonb_build_object('user_id', ${userId}::text, 'creator_id', ${creatorId}::text)
           FROM inserted
         )
-        SELECT created_at, true AS created FROM inserted
-        UNION ALL
-        SELECT created_at, false FROM follows
-        WHERE creator_id = ${creatorId}::uuid AND user_id = ${userId}::uuid AND NOT EXISTS (SELECT 1 FROM inserted)`,
+        SELECT created_at FROM inserted WHERE EXISTS (SELECT FROM relaxed)`,
+    ),
+    unfollow: db.prepare(
+      'follows_unfollow',
+      sql`
+        WITH ${RELAXED_COMMIT}, removed AS (
+          DELETE FROM follows WHERE creator_id = ${creatorId}::uuid AND user_id = ${userId}::uuid
+          RETURNING creator_id
+        ), counted AS (
+          INSERT INTO follower_count_deltas (creator_id, delta) SELECT creator_id, -1 FROM removed
+        )
+        INSERT INTO outbox (id, topic, key, payload)
+        SELECT ${sql.placeholder('eventId')}::uuid, 'follow.removed', ${userId}::text,
+          jsonb_build_object('user_id', ${userId}::text, 'creator_id', ${creatorId}::text)
+        FROM removed WHERE EXISTS (SELECT FROM relaxed)`,
     ),
     followersFirst: db.prepare<EdgeRow>(
       'follows_followers_first',
@@ -62,27 +85,15 @@ function prepareStatements(db: Db) {
 export function followsRepository(db: Db) {
   const statements = prepareStatements(db)
   return {
-    /** Inserts the edge and its +1 delta in one statement; `created` is false when it already existed. */
-    async follow(
-      creatorId: string,
-      userId: string,
-    ): Promise<{ createdAt: Date; created: boolean } | undefined> {
+    /** Inserts the edge, its +1 delta and its event in one statement; undefined when it already existed. */
+    async insertEdge(creatorId: string, userId: string): Promise<Date | undefined> {
       const [row] = await statements.follow.primary({ creatorId, userId, eventId: uuidv7() })
-      return row && { createdAt: new Date(row.created_at), created: row.created }
+      return row && new Date(row.created_at)
     },
 
     /** Deletes the edge, records its -1 delta and announces it, in one statement. */
     async unfollow(creatorId: string, userId: string): Promise<void> {
-      await db.primary.execute(sql`
-        WITH removed AS (
-          DELETE FROM follows WHERE creator_id = ${creatorId} AND user_id = ${userId} RETURNING creator_id
-        ), counted AS (
-          INSERT INTO follower_count_deltas (creator_id, delta) SELECT creator_id, -1 FROM removed
-        )
-        INSERT INTO outbox (id, topic, key, payload)
-        SELECT ${uuidv7()}::uuid, 'follow.removed', ${userId}::text,
-          jsonb_build_object('user_id', ${userId}::text, 'creator_id', ${creatorId}::text)
-        FROM removed`)
+      await statements.unfollow.primary({ creatorId, userId, eventId: uuidv7() })
     },
 
     /** Every creator a user follows (for routing live events to their sockets). */

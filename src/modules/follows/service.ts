@@ -29,14 +29,20 @@ export function followsService({ repo, creators, users }: FollowsDeps) {
     /** Following is a set: a second follow changes nothing and reports `created: false`. */
     async follow(userId: string, creatorId: string): Promise<Follow & { created: boolean }> {
       if (!(await creators.exists(creatorId))) throw notFound('Creator')
-      // A racing follow of the same pair can hide the row from this statement's snapshot; one retry sees it.
-      const edge = (await repo.follow(creatorId, userId)) ?? (await repo.follow(creatorId, userId))
-      if (!edge) throw new Error('follow edge neither inserted nor found')
+      const edge = async () => {
+        const inserted = await repo.insertEdge(creatorId, userId)
+        if (inserted) return { createdAt: inserted, created: true }
+        // Already following; an unfollow racing in between leaves nothing to read, and the retry inserts.
+        const since = await repo.since(creatorId, userId)
+        return since && { createdAt: since, created: false }
+      }
+      const found = (await edge()) ?? (await edge())
+      if (!found) throw new Error('follow edge neither inserted nor found')
       return {
         user_id: userId,
         creator_id: creatorId,
-        created_at: edge.createdAt.toISOString(),
-        created: edge.created,
+        created_at: found.createdAt.toISOString(),
+        created: found.created,
       }
     },
 
