@@ -36,7 +36,7 @@ import { createHttpServer, type HttpServer, type ReadinessCheck } from './platfo
 import { registerWebApp } from './platform/http/static.js'
 import { createLogger } from './platform/logger.js'
 import { createMetrics } from './platform/metrics.js'
-import { startRelay } from './platform/outbox/index.js'
+import { startOutboxPruning, startRelay } from './platform/outbox/index.js'
 import {
   memoryRateLimitStore,
   type RateLimitStore,
@@ -196,6 +196,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     if (runsWorker(config.role)) {
       const relay = startRelay(db, bus, 50, logger, metrics.relayLag)
       closers.unshift(relay.stop)
+      closers.unshift(startOutboxPruning(db, config.outboxRetentionHours * 3_600_000, 600_000, logger))
       const stopFolding = startCountFolding(follows.foldCounts, config.countFlushMs, logger)
       closers.unshift(stopFolding)
       closers.unshift(startScheduler(drops, logger, relay.nudge))

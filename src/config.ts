@@ -33,6 +33,8 @@ export interface Config {
   bodyLimit: number
   /** How often follower counts are folded from their deltas, in ms. */
   countFlushMs: number
+  /** How long published outbox events are kept before they are pruned, in hours. */
+  outboxRetentionHours: number
   /** How often the inventory gate is compared with the database, in ms. */
   gateReconcileMs: number
   /** WebSocket connections allowed from one client address. */
@@ -200,6 +202,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     bodyLimit: integer(env, 'BODY_LIMIT', 1024 * 1024, 1024, 64 * 1024 * 1024),
     countFlushMs: integer(env, 'COUNT_FLUSH_MS', 200, 10, 60_000),
+    outboxRetentionHours: integer(env, 'OUTBOX_RETENTION_HOURS', 24, 1, 24 * 365),
     gateReconcileMs: integer(env, 'GATE_RECONCILE_MS', 5_000, 50, 3_600_000),
     wsMaxConnectionsPerIp: integer(env, 'WS_MAX_CONNECTIONS_PER_IP', 200, 1, 1_000_000),
     wsHeartbeatMs: integer(env, 'WS_HEARTBEAT_MS', 30_000, 100, 3_600_000),

@@ -2,11 +2,19 @@
 // for the benchmark's own SQL (seeding, exact counts) so it also works on the embedded database,
 // which only one process may open.
 import { sql } from 'drizzle-orm'
-import { buildApp, type LiveDrop } from '../../src/app.js'
-import { loadConfig } from '../../src/config.js'
-import { rowsOf } from '../../src/platform/db/index.js'
+import type { LiveDrop } from '../../src/app.js'
 import { serveParent } from './child.js'
 import { profile } from './profiler.js'
+
+// The server as `npm start` runs it: the compiled build in dist/ (startChild builds it first), not the
+// TypeScript sources through tsx, whose runtime helpers (a `__name` call per closure made) cost CPU
+// the product does not pay. LIVEDROP_BENCH_SOURCE=1 runs the sources instead.
+const root = process.env.LIVEDROP_BENCH_SOURCE === '1' ? '../../src' : '../../dist'
+const { buildApp } = (await import(`${root}/app.js`)) as typeof import('../../src/app.js')
+const { loadConfig } = (await import(`${root}/config.js`)) as typeof import('../../src/config.js')
+const { rowsOf } = (await import(
+  `${root}/platform/db/index.js`
+)) as typeof import('../../src/platform/db/index.js')
 
 let app: LiveDrop | undefined
 

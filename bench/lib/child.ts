@@ -1,5 +1,6 @@
-import { type ChildProcess, fork } from 'node:child_process'
+import { type ChildProcess, execFile, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { progress } from './report.js'
 
 /** Messages a benchmark child sends its parent. */
 export type ChildMessage =
@@ -19,11 +20,27 @@ export interface Child {
  * Starts `entry` (a file in bench/lib, run through tsx) in its own process so the server under test
  * never shares an event loop with the load generator, and waits for it to report where it listens.
  */
+let serverBuild: Promise<void> | undefined
+
+/** Compiles the server (tsc, as `npm run build` does) once per benchmark run, for app-child.ts. */
+function buildServer(): Promise<void> {
+  serverBuild ??= new Promise<void>((resolve, reject) => {
+    if (process.env.LIVEDROP_BENCH_SOURCE === '1') return resolve()
+    progress('  building the server (tsc -p tsconfig.build.json), as npm start runs it')
+    const root = fileURLToPath(new URL('../..', import.meta.url))
+    execFile('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root }, (error, stdout, stderr) =>
+      error ? reject(new Error(`building the server failed:\n${stdout}${stderr}`)) : resolve(),
+    )
+  })
+  return serverBuild
+}
+
 export async function startChild(
   entry: string,
   env: Record<string, string>,
   options: { nodeArgs?: string[]; timeoutMs?: number } = {},
 ) {
+  if (entry === './app-child.ts') await buildServer()
   const timeoutMs = options.timeoutMs ?? 120_000
   const path = fileURLToPath(new URL(entry, import.meta.url))
   const child = fork(path, [], {

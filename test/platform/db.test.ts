@@ -1,9 +1,11 @@
 import { readdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { sql } from 'drizzle-orm'
+import { UUID } from 'uuidv7'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createDb, type Db, rowsOf } from '../../src/platform/db/index.js'
 import { migrate } from '../../src/platform/db/migrate.js'
+import { pruneOutbox } from '../../src/platform/outbox/index.js'
 import { isolatedDatabase } from '../support/engines.js'
 
 const MIGRATIONS = readdirSync(fileURLToPath(new URL('../../migrations/', import.meta.url)))
@@ -80,6 +82,41 @@ function dbContract(kind: Db['kind'], open: () => Promise<Opened>) {
     await expect(
       opened.db.primary.execute(sql`INSERT INTO follows (creator_id, user_id) VALUES ${pair}`),
     ).rejects.toThrow()
+  })
+
+  it('prunes published outbox events past their retention and keeps the rest', async () => {
+    const hour = 3_600_000
+    const now = Date.now()
+    let serial = 0
+    const event = (ageMs: number, published: boolean) => {
+      const at = now - ageMs
+      const id = UUID.fromFieldsV7(at, 0, 0, ++serial).toString()
+      return { id, at: new Date(at).toISOString(), published }
+    }
+    const rows = {
+      oldPublished: event(30 * hour, true),
+      oldUnpublished: event(30 * hour, false),
+      recentPublished: event(1 * hour, true),
+    }
+    for (const row of Object.values(rows)) {
+      await opened.db.primary.execute(sql`
+        INSERT INTO outbox (id, topic, key, payload, created_at, published_at)
+        VALUES (${row.id}::uuid, 'prune.probe', 'k', '{}'::jsonb, ${row.at}::timestamptz,
+                ${row.published ? row.at : null}::timestamptz)`)
+    }
+    // A published row whose id is not time-ordered is judged by its created_at alone.
+    await opened.db.primary.execute(sql`
+      INSERT INTO outbox (id, topic, key, payload, created_at, published_at)
+      VALUES ('00000000-0000-4000-8000-000000000001', 'prune.probe', 'k', '{}'::jsonb, now(), now())`)
+
+    expect(await pruneOutbox(opened.db, 24 * hour, now)).toBe(1)
+    const left = rowsOf<{ id: string }>(
+      await opened.db.primary.execute(sql`SELECT id FROM outbox WHERE topic = 'prune.probe' ORDER BY id`),
+    ).map((r) => r.id)
+    expect(left.sort()).toEqual(
+      [rows.oldUnpublished.id, rows.recentPublished.id, '00000000-0000-4000-8000-000000000001'].sort(),
+    )
+    expect(await pruneOutbox(opened.db, 24 * hour, now)).toBe(0)
   })
 
   it('stops answering once closed', async () => {

@@ -1,9 +1,10 @@
 import { sql } from 'drizzle-orm'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Histogram } from 'prom-client'
-import { uuidv7 } from 'uuidv7'
+import { UUID, uuidv7 } from 'uuidv7'
 import type { BusEvent, EventBus } from '../bus/index.js'
 import { type Db, type Executor, rowsOf } from '../db/index.js'
+import { every } from '../loop.js'
 
 export interface OutboxEntry<Payload = unknown> {
   topic: string
@@ -110,4 +111,39 @@ export function startRelay(db: Db, bus: EventBus, everyMs: number, log: FastifyB
       await running
     },
   }
+}
+
+/** Rows one prune statement deletes at most; a backlog is taken in several. */
+const PRUNE_BATCH = 10_000
+
+/**
+ * Deletes published events older than `retentionMs`. Ids are UUIDv7, so "older" is a range of the
+ * primary key; the `created_at` guard keeps rows whose ids are not time-ordered.
+ */
+export async function pruneOutbox(db: Db, retentionMs: number, now = Date.now()): Promise<number> {
+  const cutoff = now - retentionMs
+  // The smallest UUIDv7 of the cutoff millisecond: every id made before it sorts below.
+  const boundary = UUID.fromFieldsV7(cutoff, 0, 0, 0).toString()
+  let pruned = 0
+  for (;;) {
+    const [row] = rowsOf<{ n: number | string }>(
+      await db.primary.execute(sql`
+        WITH gone AS (
+          DELETE FROM outbox WHERE id IN (
+            SELECT id FROM outbox
+            WHERE id < ${boundary}::uuid AND published_at IS NOT NULL
+              AND created_at < to_timestamp(${cutoff / 1000})
+            ORDER BY id LIMIT ${PRUNE_BATCH})
+          RETURNING 1)
+        SELECT count(*) AS n FROM gone`),
+    )
+    const deleted = Number(row?.n ?? 0)
+    pruned += deleted
+    if (deleted < PRUNE_BATCH) return pruned
+  }
+}
+
+/** Prunes published events past their retention every `everyMs`, so the outbox does not grow forever. */
+export function startOutboxPruning(db: Db, retentionMs: number, everyMs: number, log: FastifyBaseLogger) {
+  return every(everyMs, () => pruneOutbox(db, retentionMs), log, 'outbox pruning')
 }
