@@ -20,6 +20,9 @@ export interface Child {
  * Starts `entry` (a file in bench/lib, run through tsx) in its own process so the server under test
  * never shares an event loop with the load generator, and waits for it to report where it listens.
  */
+/** The node flags `npm start` and the container image give the server, so it is measured as it ships. */
+const APP_NODE_ARGS = ['--max-semi-space-size=64']
+
 let serverBuild: Promise<void> | undefined
 
 /** Compiles the server (tsc, as `npm run build` does) once per benchmark run, for app-child.ts. */
@@ -45,7 +48,12 @@ export async function startChild(
   const path = fileURLToPath(new URL(entry, import.meta.url))
   const child = fork(path, [], {
     // LIVEDROP_BENCH_NODE_ARGS (e.g. "--cpu-prof") profiles the server under test.
-    execArgv: ['--import', 'tsx', ...(options.nodeArgs ?? [])],
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(entry === './app-child.ts' ? APP_NODE_ARGS : []),
+      ...(options.nodeArgs ?? []),
+    ],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
