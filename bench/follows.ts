@@ -101,8 +101,8 @@ const FOLLOW_SQL = `
     FROM inserted
   )
   SELECT created_at FROM inserted WHERE EXISTS (SELECT FROM relaxed)`
-/** The app's pool size (src/platform/db), so the raw baseline gets the same database concurrency. */
-const RAW_SQL_POOL = 20
+/** The app's default pool size (DATABASE_POOL_SIZE), so the raw baseline gets the same database concurrency. */
+const RAW_SQL_POOL = 10
 
 const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`
 

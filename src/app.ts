@@ -76,6 +76,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const db = await createDb({
     databaseUrl: config.databaseUrl,
     readUrls: config.databaseReadUrls,
+    poolSize: config.databasePoolSize,
     pgliteDir: options.pgliteDir ?? `${config.dataDir}/pglite`,
   })
   const closers: (() => Promise<void>)[] = [() => db.close()]

@@ -14,6 +14,8 @@ export interface Config {
   /** PostgreSQL primary; unset means the embedded PGlite database in `dataDir`. */
   databaseUrl: string | undefined
   databaseReadUrls: string[]
+  /** Connections each PostgreSQL pool (primary, every replica) keeps at most. */
+  databasePoolSize: number
   redisUrl: string | undefined
   /** Prefix of every Redis key this deployment writes (before any hash tag). */
   redisKeyPrefix: string
@@ -188,6 +190,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
     dataDir,
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     databaseReadUrls: readUrls,
+    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:', 'redis+cluster:']),
     redisKeyPrefix: read(env, 'REDIS_KEY_PREFIX') ?? 'ld:',
     natsUrl: url(env, 'NATS_URL', ['nats:', 'tls:']),

@@ -63,7 +63,7 @@ async function createPostgres(url: string, options: DbOptions): Promise<Db> {
   const poolOf = (connectionString: string) => {
     const pool = new pg.Pool({
       connectionString,
-      max: options.poolSize ?? 20,
+      max: options.poolSize ?? 10,
       idleTimeoutMillis: 30_000,
       connectionTimeoutMillis: 5_000,
     })
