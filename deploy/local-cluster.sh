@@ -54,7 +54,7 @@ LOGS="$CLUSTER_DIR/logs"
 # All processes share one DATA_DIR: the secrets generated there on first start are the same for all.
 export DATA_DIR="$CLUSTER_DIR"
 # As npm start and the container image run the server (see the README's distributed shape).
-export NODE_OPTIONS="${NODE_OPTIONS:---max-semi-space-size=64}"
+export NODE_OPTIONS="${NODE_OPTIONS:---max-semi-space-size=32}"
 if [[ -n "${LIVEDROP_CMD:-}" ]]; then
   read -r -a livedrop <<<"$LIVEDROP_CMD"
 elif [[ -e node_modules/tsx ]]; then

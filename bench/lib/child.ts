@@ -21,7 +21,7 @@ export interface Child {
  * never shares an event loop with the load generator, and waits for it to report where it listens.
  */
 /** The node flags `npm start` and the container image give the server, so it is measured as it ships. */
-const APP_NODE_ARGS = ['--max-semi-space-size=64']
+const APP_NODE_ARGS = ['--max-semi-space-size=32']
 
 let serverBuild: Promise<void> | undefined
 
