@@ -14,8 +14,9 @@
 //   - half speed with autocannon's overallRate, for reference: autocannon spends each connection's
 //     per-second quota as fast as it can at the start of every second, so those latencies are close
 //     to full speed ones;
-// and, in the same run and the same way, the bare node:http hello-world. Latencies are per response,
-// to the microsecond.
+// and, in the same run and the same way, the bare node:http hello-world (at full speed, and paced at
+// each half-speed rate just before the app's paced phase). Latencies are per response, to the
+// microsecond.
 //
 // Targets (cached drop reads: the drop and its inventory): >= 0.50x hello-world at full speed and
 // p99 <= 10 ms at half speed. The product list (a database query per request) and GET /healthz (the
@@ -23,7 +24,7 @@
 // logger and metrics every route pays) are reported beside them.
 // LIVEDROP_BENCH_PROFILE_DIR=<dir> writes a CPU profile of the app during each full-speed phase.
 
-import { helloWorldBaseline } from './lib/baseline.js'
+import { helloWorldBaseline, helloWorldPaced } from './lib/baseline.js'
 import { parseFlags, positive, positiveInt } from './lib/cli.js'
 import { type CpuUse, cpuMeter, quietPhases } from './lib/cpu.js'
 import type { LoadResult } from './lib/load.js'
@@ -70,6 +71,8 @@ interface EndpointRun {
   full: OutcomeLoadResult & { cpu: CpuUse }
   /** Evenly paced at half the full-speed rate (judged). */
   half: OutcomeLoadResult & { cpu: CpuUse; requestedRate: number }
+  /** The bare hello-world paced at that same rate, just before. */
+  helloHalf: OutcomeLoadResult
   /** autocannon overallRate at half the full-speed rate (bursty; reference). */
   halfBurst: OutcomeLoadResult & { cpu: CpuUse; requestedRate: number }
 }
@@ -154,15 +157,20 @@ async function runShape(shape: AppShape) {
       const full = { ...fullRun.load, cpu: fullRun.meter() }
       const requestedRate = Math.max(1, Math.floor(full.rate / 2))
       await quiet(`${endpoint.name} half`)
+      const helloHalf = await helloWorldPaced({
+        rate: requestedRate,
+        connections: options.connections,
+        duration: options.duration,
+      })
       const halfRun = await metered((phase) => pacedLoad({ ...phase, rate: requestedRate }))
       const half = { ...halfRun.load, cpu: halfRun.meter(), requestedRate }
       await quiet(`${endpoint.name} half (autocannon)`)
       const burstRun = await metered((phase) => outcomeLoad({ ...phase, overallRate: requestedRate }))
       const halfBurst = { ...burstRun.load, cpu: burstRun.meter(), requestedRate }
       progress(
-        `  ${endpoint.name}: ${fmt.int(full.rate)} req/s full speed; at ${fmt.int(half.rate)} req/s p99 ${fmt.ms(half.all.p99)}`,
+        `  ${endpoint.name}: ${fmt.int(full.rate)} req/s full speed; at ${fmt.int(half.rate)} req/s p99 ${fmt.ms(half.all.p99)} (hello-world at that pace: ${fmt.ms(helloHalf.all.p99)})`,
       )
-      runs.push({ endpoint, full, half, halfBurst })
+      runs.push({ endpoint, full, half, halfBurst, helloHalf })
     }
 
     const onlyOk = (r: OutcomeLoadResult) =>
@@ -178,7 +186,7 @@ async function runShape(shape: AppShape) {
         },
         {
           name: `${r.endpoint.name}: p99 at half speed (paced)`,
-          measured: `${fmt.ms(r.half.all.p99)} at ${fmt.int(r.half.rate)} req/s`,
+          measured: `${fmt.ms(r.half.all.p99)} at ${fmt.int(r.half.rate)} req/s (hello-world ${fmt.ms(r.helloHalf.all.p99)})`,
           target: `<= ${TARGETS.halfSpeedP99Ms} ms`,
           pass: r.half.all.p99 <= TARGETS.halfSpeedP99Ms && onlyOk(r.half),
         },
@@ -199,6 +207,7 @@ async function runShape(shape: AppShape) {
         judged: r.endpoint.judged,
         full_speed: { ...withoutSamples(r.full), ratio_to_hello_world: r.full.rate / hello.rate },
         half_speed_paced: { ...withoutSamples(r.half), ratio_to_hello_world: r.half.rate / hello.rate },
+        hello_world_paced_at_half_speed: withoutSamples(r.helloHalf),
         half_speed_autocannon_overall_rate: {
           ...withoutSamples(r.halfBurst),
           ratio_to_hello_world: r.halfBurst.rate / hello.rate,

@@ -1,6 +1,7 @@
 import { startChild } from './child.js'
 import { type CpuUse, cpuMeter } from './cpu.js'
 import { type LoadResult, load } from './load.js'
+import { type OutcomeLoadResult, pacedLoad } from './outcomes.js'
 import { fmt, progress } from './report.js'
 
 /**
@@ -38,6 +39,25 @@ export async function helloWorldBaseline(options: {
   const hello = await helloWorldRate(options)
   progress(`  hello-world: ${fmt.int(hello.rate)} req/s`)
   return hello
+}
+
+/**
+ * The bare `node:http` hello-world under the same evenly paced load as an app phase: the latency the
+ * machine and the load generator alone give at that rate. Run first, it also takes the load
+ * generator's own start-up (a first paced run in a process shows ~200 ms for its first second even
+ * against this server) out of the app's figures.
+ */
+export async function helloWorldPaced(options: {
+  rate: number
+  connections: number
+  duration: number
+}): Promise<OutcomeLoadResult> {
+  const child = await startChild('./hello-child.ts', {})
+  try {
+    return await pacedLoad({ url: child.url, path: '/', ...options })
+  } finally {
+    await child.stop()
+  }
 }
 
 /**
