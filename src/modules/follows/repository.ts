@@ -14,7 +14,18 @@ type After = { createdAt: string; id: string } | undefined
 /** How many deltas one fold takes at most; the rest wait for the next tick. */
 const FOLD_BATCH = 100_000
 
-type EdgeRow = { creator_id: string; user_id: string; created_at: Date | string }
+/** A follower as a page shows it; the time comes as ISO text from the database, not as a parsed Date. */
+export interface Follower {
+  userId: string
+  followedAt: string
+}
+
+type FollowerRow = { user_id: string; followed_at: string }
+
+/** ISO 8601 in UTC with milliseconds, exactly as Date#toISOString writes it (created_at has ms precision). */
+const ISO_FOLLOWED_AT = sql.raw(
+  `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS followed_at`,
+)
 
 /**
  * A follow or unfollow commits without waiting for its WAL to reach disk (synchronous_commit off for
@@ -64,17 +75,17 @@ function prepareStatements(db: Db) {
           jsonb_build_object('user_id', ${userId}::text, 'creator_id', ${creatorId}::text)
         FROM removed WHERE EXISTS (SELECT FROM relaxed)`,
     ),
-    followersFirst: db.prepare<EdgeRow>(
+    followersFirst: db.prepare<FollowerRow>(
       'follows_followers_first',
       sql`
-        SELECT creator_id, user_id, created_at FROM follows
+        SELECT user_id, ${ISO_FOLLOWED_AT} FROM follows
         WHERE creator_id = ${creatorId}::uuid
         ORDER BY created_at DESC, user_id DESC LIMIT ${limit}::int`,
     ),
-    followersAfter: db.prepare<EdgeRow>(
+    followersAfter: db.prepare<FollowerRow>(
       'follows_followers_after',
       sql`
-        SELECT creator_id, user_id, created_at FROM follows
+        SELECT user_id, ${ISO_FOLLOWED_AT} FROM follows
         WHERE creator_id = ${creatorId}::uuid
           AND (created_at, user_id) < (${sql.placeholder('afterCreatedAt')}::timestamptz, ${sql.placeholder('afterUserId')}::uuid)
         ORDER BY created_at DESC, user_id DESC LIMIT ${limit}::int`,
@@ -125,7 +136,7 @@ export function followsRepository(db: Db) {
     },
 
     /** A creator's followers, newest first, keyset-paginated on (created_at, user_id). */
-    async followers(creatorId: string, limit: number, after: After): Promise<Edge[]> {
+    async followers(creatorId: string, limit: number, after: After): Promise<Follower[]> {
       const rows = after
         ? await statements.followersAfter.reader({
             creatorId,
@@ -134,11 +145,7 @@ export function followsRepository(db: Db) {
             afterUserId: after.id,
           })
         : await statements.followersFirst.reader({ creatorId, limit: limit + 1 })
-      return rows.map((r) => ({
-        creatorId: r.creator_id,
-        userId: r.user_id,
-        createdAt: new Date(r.created_at),
-      }))
+      return rows.map((r) => ({ userId: r.user_id, followedAt: r.followed_at }))
     },
 
     /** The creators a user follows, newest first, keyset-paginated on (created_at, creator_id). */

@@ -2,7 +2,7 @@ import { notFound } from '../../platform/http/errors.js'
 import { decodeCursor, type Page, toPage } from '../../platform/http/pagination.js'
 import type { CreatorsService } from '../creators/index.js'
 import type { UsersService } from '../users/index.js'
-import type { Edge, FollowsRepository } from './repository.js'
+import type { Edge, Follower, FollowsRepository } from './repository.js'
 
 export interface Follow {
   user_id: string
@@ -65,15 +65,15 @@ export function followsService({ repo, creators, users }: FollowsDeps) {
       const page = toPage(
         rows,
         limit,
-        (e: Edge) => [e.createdAt.toISOString(), e.userId],
-        (e) => e,
+        (f: Follower) => [f.followedAt, f.userId],
+        (f) => f,
       )
-      const names = await users.usernames(page.items.map((e) => e.userId))
+      const names = await users.usernames(page.items.map((f) => f.userId))
       return {
-        items: page.items.map((e) => ({
-          user_id: e.userId,
-          username: names.get(e.userId) ?? '',
-          followed_at: e.createdAt.toISOString(),
+        items: page.items.map((f) => ({
+          user_id: f.userId,
+          username: names.get(f.userId) ?? '',
+          followed_at: f.followedAt,
         })),
         next_cursor: page.next_cursor,
       }
