@@ -23,7 +23,7 @@ import { join } from 'node:path'
 import { uuidv7 } from 'uuidv7'
 import { accessTokens } from '../src/modules/auth/tokens.js'
 import { helloWorldBaseline, rawSqlRate } from './lib/baseline.js'
-import { type Child, startChild } from './lib/child.js'
+import { type Child, startAppChild } from './lib/child.js'
 import { parseFlags, positive, positiveInt, runAll } from './lib/cli.js'
 import { type CpuUse, cpuMeter, quietPhases } from './lib/cpu.js'
 import { type LatencyResult, type LoadResult, load, sequentialLatency } from './lib/load.js'
@@ -278,8 +278,7 @@ async function runShape(shape: Shape) {
       progress(`  scratch database ${scratch.name}`)
     }
     const jwtSecret = randomBytes(48).toString('base64url')
-    app = await startChild(
-      './app-child.ts',
+    app = await startAppChild(
       {
         DATABASE_URL: scratch?.url ?? '',
         DATABASE_READ_URLS: '',

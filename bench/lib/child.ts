@@ -16,16 +16,12 @@ export interface Child {
   stop(): Promise<void>
 }
 
-/**
- * Starts `entry` (a file in bench/lib, run through tsx) in its own process so the server under test
- * never shares an event loop with the load generator, and waits for it to report where it listens.
- */
 /** The node flags `npm start` and the container image give the server, so it is measured as it ships. */
 const APP_NODE_ARGS = ['--max-semi-space-size=32']
 
 let serverBuild: Promise<void> | undefined
 
-/** Compiles the server (tsc, as `npm run build` does) once per benchmark run, for app-child.ts. */
+/** Compiles the server (tsc, as `npm run build` does) once per benchmark run. */
 function buildServer(): Promise<void> {
   serverBuild ??= new Promise<void>((resolve, reject) => {
     if (process.env.LIVEDROP_BENCH_SOURCE === '1') return resolve()
@@ -38,22 +34,20 @@ function buildServer(): Promise<void> {
   return serverBuild
 }
 
+/**
+ * Starts `entry` (a file in bench/lib, run through tsx) in its own process so the server under test
+ * never shares an event loop with the load generator, and waits for it to report where it listens.
+ */
 export async function startChild(
   entry: string,
   env: Record<string, string>,
   options: { nodeArgs?: string[]; timeoutMs?: number } = {},
 ) {
-  if (entry === './app-child.ts') await buildServer()
   const timeoutMs = options.timeoutMs ?? 120_000
   const path = fileURLToPath(new URL(entry, import.meta.url))
   const child = fork(path, [], {
     // LIVEDROP_BENCH_NODE_ARGS (e.g. "--cpu-prof") profiles the server under test.
-    execArgv: [
-      '--import',
-      'tsx',
-      ...(entry === './app-child.ts' ? APP_NODE_ARGS : []),
-      ...(options.nodeArgs ?? []),
-    ],
+    execArgv: ['--import', 'tsx', ...(options.nodeArgs ?? [])],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
@@ -141,4 +135,19 @@ export function serveParent(
       setTimeout(() => process.exit(1), 100)
     },
   }
+}
+
+/**
+ * Starts the LiveDrop app under test (app-child.ts) as it ships: the compiled server, built once per
+ * run, with the node flags `npm start` gives it, then `options.nodeArgs` (LIVEDROP_BENCH_NODE_ARGS).
+ */
+export async function startAppChild(
+  env: Record<string, string>,
+  options: { nodeArgs?: string[]; timeoutMs?: number } = {},
+) {
+  await buildServer()
+  return startChild('./app-child.ts', env, {
+    ...options,
+    nodeArgs: [...APP_NODE_ARGS, ...(options.nodeArgs ?? [])],
+  })
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
-import { type Child, startChild } from './child.js'
+import { type Child, startAppChild } from './child.js'
 import { benchNatsUrl, natsInfo, natsReachable, type ScratchStream, scratchNatsStream } from './nats.js'
 import { benchServerUrl, createScratchDatabase, type ScratchDatabase, serverSettings } from './postgres.js'
 import { benchRedisUrl, redisInfo, type ScratchPrefix, scratchRedisPrefix } from './redis.js'
@@ -105,11 +105,7 @@ export async function startCluster(options: {
       ...options.env,
     }
     const start = async (role: string, extra: Record<string, string> = {}, nodeArgs?: string[]) => {
-      const child = await startChild(
-        './app-child.ts',
-        { ...common, LIVEDROP_ROLE: role, ...extra },
-        { nodeArgs },
-      )
+      const child = await startAppChild({ ...common, LIVEDROP_ROLE: role, ...extra }, { nodeArgs })
       children.push(child)
       progress(`  ${role} process ${child.process.pid} at ${child.url}`)
       return child

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
-import { type Child, startChild } from './child.js'
+import { type Child, startAppChild } from './child.js'
 import { runAll } from './cli.js'
 import {
   benchServerUrl,
@@ -84,8 +84,7 @@ export async function startShape(shape: AppShape, extraEnv: Record<string, strin
       progress(`  scratch database ${scratch.name}, Redis prefix ${prefix.prefix}`)
     }
     const jwtSecret = randomBytes(48).toString('base64url')
-    app = await startChild(
-      './app-child.ts',
+    app = await startAppChild(
       {
         DATABASE_URL: scratch?.url ?? '',
         DATABASE_READ_URLS: '',
