@@ -65,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
   const db = await createDb({
     databaseUrl: config.databaseUrl,
     readUrls: [],
+    poolSize: config.databasePoolSize,
     pgliteDir: `${config.dataDir}/pglite`,
   })
   try {

@@ -63,7 +63,8 @@ async function createPostgres(url: string, options: DbOptions): Promise<Db> {
   const poolOf = (connectionString: string) => {
     const pool = new pg.Pool({
       connectionString,
-      max: options.poolSize ?? 10,
+      // Unset: node-postgres's own default (10), which DATABASE_POOL_SIZE also defaults to.
+      max: options.poolSize,
       idleTimeoutMillis: 30_000,
       connectionTimeoutMillis: 5_000,
     })
