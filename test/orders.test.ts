@@ -389,7 +389,10 @@ describeShapes('orders', (shape) => {
 
     // Deterministic: the key is claimed in the app's own store, exactly as a request in flight claims it.
     const key = randomUUID()
-    expect(await store.begin(buyer.user.user_id, key, fingerprint(body))).toEqual({ state: 'new' })
+    expect(await store.begin(buyer.user.user_id, key, fingerprint(body))).toEqual({
+      state: 'new',
+      unseen: Boolean(shape.redisUrl),
+    })
     const busy = await order(buyer.access_token, body, key)
     expect(busy.status).toBe(409)
     expect(busy.body.code).toBe('idempotency_key_in_use')
@@ -423,6 +426,26 @@ describeShapes('orders', (shape) => {
     const orders = await api.get(`${V1}/users/${racer.user.user_id}/orders`, racer.access_token)
     expect(orders.body.items).toHaveLength(1)
     expect(await dbStock(drop.drop_id)).toEqual([8])
+  })
+
+  it('the fast store vouches for a key only while it cannot have forgotten it', async () => {
+    const userId = randomUUID()
+    const key = randomUUID()
+    const fp = fingerprint({ any: 'body' })
+    // Redis keeps every claim (with a lease) as long as its answer; the in-process store forgets on restart.
+    expect(await store.begin(userId, key, fp)).toEqual({ state: 'new', unseen: Boolean(shape.redisUrl) })
+    expect(await store.begin(userId, key, fp)).toEqual({ state: 'in_flight' })
+    // A request that gave up (or crashed and let its lease lapse) may still have placed its order.
+    await store.abandon(userId, key)
+    expect(await store.begin(userId, key, fp)).toEqual({ state: 'new', unseen: false })
+    expect(await store.begin(userId, key, fp)).toEqual({ state: 'in_flight' })
+    await store.finish(userId, key, fp, 409, '{"code":"sold_out"}')
+    expect(await store.begin(userId, key, fp)).toEqual({
+      state: 'done',
+      status: 409,
+      body: '{"code":"sold_out"}',
+    })
+    expect(await store.begin(userId, key, fingerprint({ other: 'body' }))).toEqual({ state: 'mismatch' })
   })
 
   it('replays a placed order from the durable record when the fast store has forgotten the key', async () => {

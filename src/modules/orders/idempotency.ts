@@ -3,7 +3,13 @@ import { LRUCache } from 'lru-cache'
 import { luaScript, type RedisClient, runScript } from '../../platform/redis.js'
 
 export type Begin =
-  | { state: 'new' }
+  /**
+   * The key is claimed for this request. `unseen`: the store vouches that no earlier request with this
+   * key placed an order, so a refusal needs no look at the durable record. A store that forgets (an
+   * in-process one across restarts), a claim taken over from a request that crashed or gave up, and a
+   * key the store may have lost cannot vouch.
+   */
+  | { state: 'new'; unseen: boolean }
   | { state: 'in_flight' }
   | { state: 'mismatch' }
   | { state: 'done'; status: number; body: string }
@@ -16,7 +22,10 @@ export interface IdempotencyStore {
   /** Claims the key for this request, or says what became of the earlier one. */
   begin(userId: string, key: string, fingerprint: string): Promise<Begin>
   finish(userId: string, key: string, fingerprint: string, status: number, body: string): Promise<void>
-  /** Frees the key after an unexpected failure, so the client may retry. */
+  /**
+   * Frees the key after an unexpected failure, so the client may retry. The failed request may still
+   * have placed its order (a commit whose answer was lost), so the next claim of the key is not unseen.
+   */
   abandon(userId: string, key: string): Promise<void>
 }
 
@@ -28,6 +37,8 @@ export const IN_FLIGHT_TTL_MS = 60 * 1000
 interface Entry {
   fp: string
   state: 'in_flight' | 'done'
+  /** In-flight claims: when the claim lapses (ms since the epoch), the request presumed crashed. */
+  lease?: number
   status?: number
   body?: string
 }
@@ -64,7 +75,8 @@ export function memoryIdempotencyStore(max = 1_000_000): IdempotencyStore {
       const existing = entries.get(id(userId, key))
       if (existing) return interpret(existing, fp)
       entries.set(id(userId, key), { fp, state: 'in_flight' }, { ttl: IN_FLIGHT_TTL_MS })
-      return { state: 'new' }
+      // This store forgets on restart and on eviction.
+      return { state: 'new', unseen: false }
     },
     async finish(userId, key, fp, status, body) {
       entries.set(id(userId, key), { fp, state: 'done', status, body }, { ttl: IDEMPOTENCY_TTL_MS })
@@ -75,9 +87,19 @@ export function memoryIdempotencyStore(max = 1_000_000): IdempotencyStore {
   }
 }
 
+/**
+ * Claims a key. A claim is kept as long as a finished record, with a lease: a claim whose lease has
+ * lapsed (its request crashed, or gave up) is taken over and answered `stale`, so an absent key is one
+ * never used. ARGV: the claim, its keeping time in ms, now in ms.
+ */
 const BEGIN = luaScript(`
 local existing = redis.call('GET', KEYS[1])
-if existing then return existing end
+if existing then
+  local entry = cjson.decode(existing)
+  if entry.state ~= 'in_flight' or tonumber(entry.lease) > tonumber(ARGV[3]) then return existing end
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 'stale'
+end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return false
 `)
@@ -87,14 +109,18 @@ export function redisIdempotencyStore(client: RedisClient, prefix: string): Idem
     `${prefix}idem:${userId}:${createHash('sha256').update(key).digest('base64url')}`
   return {
     async begin(userId, key, fp) {
-      const claim: Entry = { fp, state: 'in_flight' }
+      const now = Date.now()
+      const claim: Entry = { fp, state: 'in_flight', lease: now + IN_FLIGHT_TTL_MS }
       const existing = await runScript(
         client,
         BEGIN,
         [redisKey(userId, key)],
-        [JSON.stringify(claim), IN_FLIGHT_TTL_MS],
+        [JSON.stringify(claim), IDEMPOTENCY_TTL_MS, now],
       )
-      if (existing === null || existing === undefined || existing === false) return { state: 'new' }
+      if (existing === null || existing === undefined || existing === false) {
+        return { state: 'new', unseen: true }
+      }
+      if (existing === 'stale') return { state: 'new', unseen: false }
       return interpret(JSON.parse(String(existing)) as Entry, fp)
     },
     async finish(userId, key, fp, status, body) {
@@ -102,7 +128,9 @@ export function redisIdempotencyStore(client: RedisClient, prefix: string): Idem
       await client.set(redisKey(userId, key), JSON.stringify(entry), { PX: IDEMPOTENCY_TTL_MS })
     },
     async abandon(userId, key) {
-      await client.del(redisKey(userId, key))
+      // A lapsed claim, not no record: the next request takes the key over but cannot be vouched for.
+      const lapsed: Entry = { fp: '', state: 'in_flight', lease: 0 }
+      await client.set(redisKey(userId, key), JSON.stringify(lapsed), { PX: IDEMPOTENCY_TTL_MS })
     },
   }
 }

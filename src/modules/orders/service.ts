@@ -163,14 +163,15 @@ export function ordersService(deps: OrdersDeps) {
     )
   })
 
-  /** The gate's verdict; a drop missing from the gate (Redis flushed, say) is loaded from the database. */
+  /**
+   * The gate's verdict; a drop missing from the gate (Redis flushed, say) is loaded from the database.
+   * `reloaded`: whatever emptied the gate may have taken the idempotency records with it.
+   */
   async function reserve(drop: DropForOrder, userId: string, lines: GateLine[]) {
-    let outcome = await gate.reserve(drop.dropId, userId, lines, drop.perUserLimit)
-    if (outcome === 'not_loaded') {
-      await gate.load(drop.dropId, await drops.stockState(drop.dropId), { onlyIfMissing: true })
-      outcome = await gate.reserve(drop.dropId, userId, lines, drop.perUserLimit)
-    }
-    return outcome
+    const outcome = await gate.reserve(drop.dropId, userId, lines, drop.perUserLimit)
+    if (outcome !== 'not_loaded') return { outcome, reloaded: false }
+    await gate.load(drop.dropId, await drops.stockState(drop.dropId), { onlyIfMissing: true })
+    return { outcome: await gate.reserve(drop.dropId, userId, lines, drop.perUserLimit), reloaded: true }
   }
 
   /**
@@ -187,25 +188,36 @@ export function ordersService(deps: OrdersDeps) {
     return { status: stored.status_code, body: stored.response, problem: false, replayed: true }
   }
 
-  /** The order path after the idempotency claim: check, gate, pay, write; each step undone if a later one fails. */
-  async function place(userId: string, key: string, fp: string, input: PlaceOrderInput): Promise<OrderReply> {
+  /**
+   * The order path after the idempotency claim: check, gate, pay, write; each step undone if a later one
+   * fails. `unseen`: the idempotency store vouches this key never placed an order.
+   */
+  async function place(
+    userId: string,
+    key: string,
+    fp: string,
+    input: PlaceOrderInput,
+    unseen: boolean,
+  ): Promise<OrderReply> {
     const drop = await drops.forOrder(input.drop_id)
     if (!drop) throw notFound('Drop')
     const now = Date.now()
     if (drop.status !== 'live' || now >= drop.endsAt) {
       // Nothing can have been placed before the start; after it, this may be a retry.
-      const earlier = now >= drop.startsAt ? await earlierAnswer(userId, key, fp) : undefined
+      const earlier = now >= drop.startsAt && !unseen ? await earlierAnswer(userId, key, fp) : undefined
       if (earlier) return earlier
       throw REFUSALS.drop_not_live()
     }
     const lines = resolveLines(drop, input.items)
     const gateLines = lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity }))
 
-    const outcome = await reserve(drop, userId, gateLines)
+    const { outcome, reloaded } = await reserve(drop, userId, gateLines)
     if (outcome !== 'ok') {
       // A retry of an order that still holds its units comes from a user holding units of this drop:
-      // asking only for those keeps a stampede of new buyers at a sold-out gate off the database.
-      const mayBeRetry = outcome === 'limit_exceeded' || outcome === 'sold_out_held'
+      // asking only for those keeps a stampede of new buyers at a sold-out gate off the database, and
+      // a key the store vouches for keeps the buyers who already hold their allowance off it too.
+      const mayBeRetry =
+        (outcome === 'limit_exceeded' || outcome === 'sold_out_held') && (reloaded || !unseen)
       const earlier = mayBeRetry ? await earlierAnswer(userId, key, fp) : undefined
       if (earlier) return earlier
       return { ...REFUSAL_REPLIES[outcome === 'limit_exceeded' ? 'purchase_limit_exceeded' : 'sold_out'] }
@@ -413,7 +425,7 @@ export function ordersService(deps: OrdersDeps) {
 
       let reply: OrderReply
       try {
-        reply = await place(userId, key, fp, input)
+        reply = await place(userId, key, fp, input, begun.unseen)
       } catch (error) {
         if (!(error instanceof AppError) || error.status >= 500) {
           await idempotency.abandon(userId, key).catch(() => {})
