@@ -1,3 +1,4 @@
+import DataLoader from 'dataloader'
 import { type SQL, sql } from 'drizzle-orm'
 import { type Db, rowsOf } from '../../platform/db/index.js'
 
@@ -37,14 +38,31 @@ type RawInboxRow = {
 
 const jsonOf = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value)
 
+/** Most inbox rows one statement writes. */
+const INSERT_BATCH = 500
+
 export function notificationsRepository(db: Db) {
-  return {
-    async insertPersonal(userId: string, n: NewNotification): Promise<void> {
+  /**
+   * Inbox rows arriving over one turn of the event loop go in as one statement: a sale confirms
+   * thousands of orders a second, and a row each would be as many commits.
+   */
+  const personalRows = new DataLoader<{ userId: string; n: NewNotification }, void>(
+    async (rows) => {
+      const column = (value: (r: (typeof rows)[number]) => unknown) => sql.param(rows.map(value))
       await db.primary.execute(sql`
         INSERT INTO notifications (notification_id, user_id, type, data, created_at)
-        VALUES (${n.id}::uuid, ${userId}::uuid, ${n.type}, ${JSON.stringify(n.data)}::jsonb, ${n.createdAt}::timestamptz)
+        SELECT * FROM unnest(${column((r) => r.n.id)}::uuid[], ${column((r) => r.userId)}::uuid[],
+                             ${column((r) => r.n.type)}::text[],
+                             ${column((r) => JSON.stringify(r.n.data))}::jsonb[],
+                             ${column((r) => r.n.createdAt)}::timestamptz[])
         ON CONFLICT (notification_id) DO NOTHING`)
+      return rows.map(() => undefined)
     },
+    { cache: false, maxBatchSize: INSERT_BATCH, batchScheduleFn: (run) => setImmediate(run) },
+  )
+
+  return {
+    insertPersonal: (userId: string, n: NewNotification): Promise<void> => personalRows.load({ userId, n }),
 
     async insertFeed(creatorId: string, n: NewNotification): Promise<void> {
       await db.primary.execute(sql`

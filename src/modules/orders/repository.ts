@@ -1,3 +1,4 @@
+import DataLoader from 'dataloader'
 import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import { type Db, type Executor, rowsOf, type Tx } from '../../platform/db/index.js'
 import { UUID } from '../../platform/http/pagination.js'
@@ -55,44 +56,23 @@ function storedResponseLoader(db: Db) {
       JOIN idempotency_keys k ON k.user_id = w.user_id AND k.key = w.key
       WHERE k.state = 'completed'`,
   )
-  type Waiter = {
-    userId: string
-    key: string
-    resolve(r: StoredResponse | undefined): void
-    reject(e: unknown): void
-  }
-  let waiting: Waiter[] = []
-
-  async function flush() {
-    const batch = waiting
-    waiting = []
-    for (let i = 0; i < batch.length; i += LOOKUP_BATCH) {
-      const part = batch.slice(i, i + LOOKUP_BATCH)
-      try {
-        const rows = await statement.primary({
-          userIds: part.map((w) => w.userId),
-          keys: part.map((w) => w.key),
-        })
-        const found = new Map(rows.map((r) => [`${r.user_id}\u0000${r.key}`, r]))
-        for (const w of part) {
-          const row = found.get(`${w.userId.toLowerCase()}\u0000${w.key}`)
-          w.resolve(
-            row && { fingerprint: row.fingerprint, status_code: row.status_code, response: row.response },
-          )
-        }
-      } catch (error) {
-        for (const w of part) w.reject(error)
-      }
-    }
-  }
-
-  return (userId: string, key: string) =>
-    new Promise<StoredResponse | undefined>((resolve, reject) => {
-      // No record can belong to something that is not a user id; it must not fail the batch's cast.
-      if (!UUID.test(userId)) return resolve(undefined)
-      waiting.push({ userId, key, resolve, reject })
-      if (waiting.length === 1) setImmediate(() => void flush())
-    })
+  const loader = new DataLoader<{ userId: string; key: string }, StoredResponse | undefined>(
+    async (wanted) => {
+      const rows = await statement.primary({
+        userIds: wanted.map((w) => w.userId),
+        keys: wanted.map((w) => w.key),
+      })
+      const found = new Map(rows.map((r) => [`${r.user_id}\u0000${r.key}`, r]))
+      return wanted.map((w) => {
+        const row = found.get(`${w.userId.toLowerCase()}\u0000${w.key}`)
+        return row && { fingerprint: row.fingerprint, status_code: row.status_code, response: row.response }
+      })
+    },
+    { cache: false, maxBatchSize: LOOKUP_BATCH, batchScheduleFn: (run) => setImmediate(run) },
+  )
+  return async (userId: string, key: string): Promise<StoredResponse | undefined> =>
+    // No record can belong to something that is not a user id; it must not fail the batch's cast.
+    UUID.test(userId) ? loader.load({ userId, key }) : undefined
 }
 
 export function ordersRepository(db: Db) {

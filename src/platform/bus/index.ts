@@ -34,24 +34,35 @@ export interface EventBus {
   close(): Promise<void>
 }
 
-/** Delivers to this process's subscribers, in publish order, after the publisher's await returns. */
+/**
+ * Delivers to this process's subscribers; the publisher's await returns once all have handled the
+ * batch. Plain subscribers get events one after another in publish order. Group members (work such as
+ * writing notifications) take a batch's events all at once, as a NATS consumer hands them out, so
+ * they can write them together.
+ */
 export function inProcessBus(onError: (error: unknown, event: BusEvent) => void): EventBus {
   const subscriptions = new Set<Subscription>()
   let seq = 0
+  const deliver = async (subscription: Subscription, event: BusEvent) => {
+    try {
+      await subscription.handler(event)
+    } catch (error) {
+      onError(error, event)
+    }
+  }
   return {
     async publish(events) {
+      const work: Promise<void>[] = []
       for (const published of events) {
         seq += 1
         const event = { ...published, seq }
         for (const subscription of subscriptions) {
           if (subscription.topics !== '*' && !subscription.topics.includes(event.topic)) continue
-          try {
-            await subscription.handler(event)
-          } catch (error) {
-            onError(error, event)
-          }
+          if (subscription.group) work.push(deliver(subscription, event))
+          else await deliver(subscription, event)
         }
       }
+      await Promise.all(work)
     },
     subscribe(subscription) {
       subscriptions.add(subscription)
