@@ -111,7 +111,8 @@ describeShapes('orders', (shape) => {
     const own = shape.redisUrl ? undefined : memoryIdempotencyStore()
     server = await startApp(shape, {}, { idempotency: own })
     api = client(server.url)
-    store = own ?? redisIdempotencyStore(server.app.redis!, server.config.redisKeyPrefix)
+    store =
+      own ?? redisIdempotencyStore(server.app.redis!, server.config.redisKeyPrefix, server.app.inventory.gate)
   })
   afterAll(() => server?.close())
 
@@ -446,6 +447,61 @@ describeShapes('orders', (shape) => {
       body: '{"code":"sold_out"}',
     })
     expect(await store.begin(userId, key, fingerprint({ other: 'body' }))).toEqual({ state: 'mismatch' })
+  })
+
+  it('claims and reserves in one step on one Redis server, recording refusals as the key’s answer', async (context) => {
+    if (!store.claimAndReserve) return context.skip()
+    const { product, drop, variantId } = await liveDrop({ stock: 1, perUserLimit: 1 })
+    const lines = [{ variantId, quantity: 1 }]
+    const reservation = { dropId: drop.drop_id, lines, perUserLimit: 1 }
+    const [winner, loser] = [randomUUID(), randomUUID()]
+    const fp = fingerprint(one(drop.drop_id, product.product_id))
+    const key = randomUUID()
+
+    expect(await store.claimAndReserve(winner, key, fp, reservation)).toEqual({
+      state: 'claimed',
+      unseen: true,
+      outcome: 'ok',
+    })
+    // The winner's key is in flight: nothing more is reserved for it.
+    expect(await store.claimAndReserve(winner, key, fp, reservation)).toEqual({
+      state: 'earlier',
+      begun: { state: 'in_flight' },
+    })
+    expect(await store.claimAndReserve(winner, randomUUID(), fp, reservation)).toEqual({
+      state: 'refused',
+      outcome: 'limit_exceeded',
+    })
+    // A refusal of a key never seen is its recorded answer, byte for byte the one the API gives.
+    const refusedKey = randomUUID()
+    expect(await store.claimAndReserve(loser, refusedKey, fp, reservation)).toEqual({
+      state: 'refused',
+      outcome: 'sold_out',
+    })
+    const recorded = await store.begin(loser, refusedKey, fp)
+    expect(recorded).toMatchObject({ state: 'done', status: 409 })
+    const { product: other, drop: soldOut } = await liveDrop({ stock: 1 })
+    const buyer = await register(api)
+    expect((await order(buyer.access_token, one(soldOut.drop_id, other.product_id))).status).toBe(201)
+    // The answer the API gives a buyer refused at a sold-out drop, byte for byte.
+    const late = await rawOrder(
+      (await register(api)).access_token,
+      one(soldOut.drop_id, other.product_id),
+      randomUUID(),
+    )
+    expect(late.status).toBe(409)
+    expect(late.text).toBe((recorded as { body: string }).body)
+    expect(await store.claimAndReserve(loser, refusedKey, fingerprint({ other: 1 }), reservation)).toEqual({
+      state: 'earlier',
+      begun: { state: 'mismatch' },
+    })
+    // A lapsed claim is taken over, and its refusal is left for the caller to check and record.
+    await store.abandon(loser, refusedKey)
+    expect(await store.claimAndReserve(loser, refusedKey, fp, reservation)).toEqual({
+      state: 'claimed',
+      unseen: false,
+      outcome: 'sold_out',
+    })
   })
 
   it('replays a placed order from the durable record when the fast store has forgotten the key', async () => {

@@ -28,6 +28,9 @@ export async function connectRedis(url: string): Promise<RedisClient> {
   return client
 }
 
+/** Whether the client speaks to a Cluster, where one script may only touch keys of one hash slot. */
+export const isCluster = (client: RedisClient): boolean => 'masters' in client
+
 export interface LuaScript {
   source: string
   sha1: string

@@ -21,6 +21,11 @@ export interface GateState {
 export interface InventoryGate {
   /** Reserves every line and the user's allowance, all or nothing. */
   reserve(dropId: string, userId: string, lines: GateLine[], perUserLimit: number): Promise<ReserveOutcome>
+  /**
+   * Tells the gate a reservation was made by a script that runs the reservation along with a step of
+   * its own (see RESERVE_FUNCTION), so what it shares with readers is read afresh.
+   */
+  reservedElsewhere(dropId: string): void
   /** Undoes a reservation (failed transaction, decline, cancel, expiry). */
   release(dropId: string, userId: string, lines: GateLine[]): Promise<void>
   /** Loads a drop's state; with `onlyIfMissing`, leaves an already loaded drop alone. Returns whether it wrote. */
@@ -69,6 +74,11 @@ export function memoryGate(): InventoryGate {
       drop.users.set(userId, (drop.users.get(userId) ?? 0) + total)
       drop.shown = undefined
       return 'ok'
+    },
+    reservedElsewhere(dropId) {
+      // Nothing but this object reserves here; kept for the port's sake.
+      const drop = drops.get(dropId)
+      if (drop) drop.shown = undefined
     },
     async release(dropId, userId, lines) {
       const drop = drops.get(dropId)

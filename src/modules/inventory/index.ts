@@ -7,7 +7,7 @@ import { redisGate } from './redis-gate.js'
 
 export type { GateLine, GateState, InventoryGate, ReserveOutcome } from './gate.js'
 export { memoryGate } from './gate.js'
-export { redisGate } from './redis-gate.js'
+export { RESERVE_FUNCTION, redisGate, redisGateKeys, reservePairs } from './redis-gate.js'
 
 export function createInventoryModule(deps: {
   redis: RedisClient | undefined

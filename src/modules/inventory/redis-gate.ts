@@ -2,26 +2,45 @@ import { LRUCache } from 'lru-cache'
 import { luaScript, type RedisClient, runScript } from '../../platform/redis.js'
 import type { GateState, InventoryGate } from './gate.js'
 
-// KEYS: stock hash, users hash. ARGV: user, limit, then variant/quantity pairs.
-const RESERVE = luaScript(`
-if redis.call('EXISTS', KEYS[1]) == 0 then return 'not_loaded' end
-local total = 0
-for i = 3, #ARGV, 2 do total = total + tonumber(ARGV[i + 1]) end
-local held = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
-if held + total > tonumber(ARGV[2]) then return 'limit_exceeded' end
-local wanted = {}
-for i = 3, #ARGV, 2 do wanted[ARGV[i]] = (wanted[ARGV[i]] or 0) + tonumber(ARGV[i + 1]) end
-for variant, quantity in pairs(wanted) do
-  local available = tonumber(redis.call('HGET', KEYS[1], variant) or '-1')
-  if available < quantity then
-    if held > 0 then return 'sold_out_held' end
-    return 'sold_out'
+/**
+ * The reservation as a Lua function, so another script can run it atomically with a step of its own
+ * (the order path claims its idempotency record in the same call). Arguments: the drop's stock and
+ * users hashes, the user, the per-user limit, and the index in ARGV of the first variant/quantity pair.
+ */
+export const RESERVE_FUNCTION = `
+local function reserve(stock, users, user, limit, first)
+  if redis.call('EXISTS', stock) == 0 then return 'not_loaded' end
+  local total = 0
+  for i = first, #ARGV, 2 do total = total + tonumber(ARGV[i + 1]) end
+  local held = tonumber(redis.call('HGET', users, user) or '0')
+  if held + total > tonumber(limit) then return 'limit_exceeded' end
+  local wanted = {}
+  for i = first, #ARGV, 2 do wanted[ARGV[i]] = (wanted[ARGV[i]] or 0) + tonumber(ARGV[i + 1]) end
+  for variant, quantity in pairs(wanted) do
+    local available = tonumber(redis.call('HGET', stock, variant) or '-1')
+    if available < quantity then
+      if held > 0 then return 'sold_out_held' end
+      return 'sold_out'
+    end
   end
+  for variant, quantity in pairs(wanted) do redis.call('HINCRBY', stock, variant, -quantity) end
+  redis.call('HINCRBY', users, user, total)
+  return 'ok'
 end
-for variant, quantity in pairs(wanted) do redis.call('HINCRBY', KEYS[1], variant, -quantity) end
-redis.call('HINCRBY', KEYS[2], ARGV[1], total)
-return 'ok'
+`
+
+// KEYS: stock hash, users hash. ARGV: user, limit, then variant/quantity pairs.
+const RESERVE = luaScript(`${RESERVE_FUNCTION}
+return reserve(KEYS[1], KEYS[2], ARGV[1], ARGV[2], 3)
 `)
+
+/** A drop's keys in the gate: its stock and its users' allowances, under one hash tag. */
+export const redisGateKeys = (prefix: string, dropId: string) =>
+  [`${prefix}{drop:${dropId}}:stock`, `${prefix}{drop:${dropId}}:users`] as const
+
+/** The variant/quantity pairs a reservation takes as arguments. */
+export const reservePairs = (lines: { variantId: string; quantity: number }[]) =>
+  lines.flatMap((l) => [l.variantId, l.quantity])
 
 // KEYS: stock hash, users hash. ARGV: user, then variant/quantity pairs.
 const RELEASE = luaScript(`
@@ -64,10 +83,8 @@ export const AVAILABILITY_SHARE_MS = 100
 
 /** The gate on Redis. Every key of a drop shares the hash tag {drop:<id>}, so scripts stay atomic on a Cluster. */
 export function redisGate(client: RedisClient, prefix: string): InventoryGate {
-  const keys = (dropId: string) =>
-    [`${prefix}{drop:${dropId}}:stock`, `${prefix}{drop:${dropId}}:users`] as const
-  const pairs = (lines: { variantId: string; quantity: number }[]) =>
-    lines.flatMap((l) => [l.variantId, l.quantity])
+  const keys = (dropId: string) => redisGateKeys(prefix, dropId)
+  const pairs = reservePairs
   // A crowd watching a drop costs one HGETALL per drop per AVAILABILITY_SHARE_MS, not one per request.
   const shown = new LRUCache<string, { at: number; value: Promise<Record<string, number> | undefined> }>({
     max: 10_000,
@@ -84,6 +101,9 @@ export function redisGate(client: RedisClient, prefix: string): InventoryGate {
       )
       if (outcome === 'ok') shown.delete(dropId)
       return outcome as never
+    },
+    reservedElsewhere(dropId) {
+      shown.delete(dropId)
     },
     async release(dropId, userId, lines) {
       const [stock, users] = keys(dropId)

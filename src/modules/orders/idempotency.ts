@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 import { luaScript, type RedisClient, runScript } from '../../platform/redis.js'
+import {
+  type GateLine,
+  type InventoryGate,
+  RESERVE_FUNCTION,
+  type ReserveOutcome,
+  redisGateKeys,
+  reservePairs,
+} from '../inventory/index.js'
+import { REFUSAL_ANSWERS } from './refusals.js'
 
 export type Begin =
   /**
@@ -23,11 +32,30 @@ export interface IdempotencyStore {
   begin(userId: string, key: string, fingerprint: string): Promise<Begin>
   finish(userId: string, key: string, fingerprint: string, status: number, body: string): Promise<void>
   /**
+   * Where the store and the inventory gate share one Redis server: claims the key and, unless an
+   * earlier request answers it, reserves in the gate, in one atomic step (one round trip instead of
+   * two). A refusal for a key never seen before is recorded as the key's answer in the same step.
+   */
+  claimAndReserve?(
+    userId: string,
+    key: string,
+    fingerprint: string,
+    reservation: { dropId: string; lines: GateLine[]; perUserLimit: number },
+  ): Promise<ClaimedReservation>
+  /**
    * Frees the key after an unexpected failure, so the client may retry. The failed request may still
    * have placed its order (a commit whose answer was lost), so the next claim of the key is not unseen.
    */
   abandon(userId: string, key: string): Promise<void>
 }
+
+export type ClaimedReservation =
+  /** An earlier request with the key answers this one; nothing was reserved. */
+  | { state: 'earlier'; begun: Exclude<Begin, { state: 'new' }> }
+  /** Refused, and the refusal is recorded as the key's answer: nothing left to finish. */
+  | { state: 'refused'; outcome: Exclude<ReserveOutcome, 'ok' | 'not_loaded'> }
+  /** The key is claimed (as `begin` claims it) and this is the gate's verdict. */
+  | { state: 'claimed'; unseen: boolean; outcome: ReserveOutcome }
 
 /** Keys are kept at least this long. */
 export const IDEMPOTENCY_TTL_MS = 25 * 3600 * 1000
@@ -43,7 +71,7 @@ interface Entry {
   body?: string
 }
 
-function interpret(entry: Entry, fingerprint: string): Begin {
+function interpret(entry: Entry, fingerprint: string): Exclude<Begin, { state: 'new' }> {
   if (entry.fp !== fingerprint) return { state: 'mismatch' }
   if (entry.state === 'in_flight') return { state: 'in_flight' }
   return { state: 'done', status: entry.status!, body: entry.body! }
@@ -88,34 +116,78 @@ export function memoryIdempotencyStore(max = 1_000_000): IdempotencyStore {
 }
 
 /**
- * Claims a key. A claim is kept as long as a finished record, with a lease: a claim whose lease has
- * lapsed (its request crashed, or gave up) is taken over and answered `stale`, so an absent key is one
- * never used. ARGV: the claim, its keeping time in ms, now in ms.
+ * Claims a record. A claim is kept as long as a finished record, with a lease: a claim whose lease has
+ * lapsed (its request crashed, or gave up) is taken over and answered 'stale', so an absent record is
+ * one never used. Returns the earlier record, 'stale', or false for a record never used.
  */
-const BEGIN = luaScript(`
-local existing = redis.call('GET', KEYS[1])
-if existing then
-  local entry = cjson.decode(existing)
-  if entry.state ~= 'in_flight' or tonumber(entry.lease) > tonumber(ARGV[3]) then return existing end
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 'stale'
+const CLAIM_FUNCTION = `
+local function claim(record, value, keep, now)
+  local existing = redis.call('GET', record)
+  if existing then
+    local entry = cjson.decode(existing)
+    if entry.state ~= 'in_flight' or tonumber(entry.lease) > tonumber(now) then return existing end
+    redis.call('SET', record, value, 'PX', keep)
+    return 'stale'
+  end
+  redis.call('SET', record, value, 'PX', keep)
+  return false
 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return false
+`
+
+// KEYS: the record. ARGV: the claim, its keeping time in ms, now in ms.
+const BEGIN = luaScript(`${CLAIM_FUNCTION}
+return claim(KEYS[1], ARGV[1], ARGV[2], ARGV[3])
 `)
 
-export function redisIdempotencyStore(client: RedisClient, prefix: string): IdempotencyStore {
+/** Lua's long brackets quote anything that does not contain the closing bracket. */
+const luaString = (text: string) => {
+  if (text.includes(']==]')) throw new Error('cannot quote this text for Lua')
+  return `[==[${text}]==]`
+}
+
+/**
+ * The claim and the reservation in one script. KEYS: the drop's stock and users hashes, the record.
+ * ARGV: the claim, keeping time, now, fingerprint, user, per-user limit, variant/quantity pairs.
+ * Returns {'earlier', record}, {outcome, 'recorded'} or {outcome, 'stale' | 'new'}.
+ */
+const CLAIM_AND_RESERVE = luaScript(`${CLAIM_FUNCTION}${RESERVE_FUNCTION}
+local REFUSED = {
+  sold_out = ${luaString(REFUSAL_ANSWERS.sold_out.body)},
+  sold_out_held = ${luaString(REFUSAL_ANSWERS.sold_out.body)},
+  limit_exceeded = ${luaString(REFUSAL_ANSWERS.purchase_limit_exceeded.body)},
+}
+local earlier = claim(KEYS[3], ARGV[1], ARGV[2], ARGV[3])
+if earlier and earlier ~= 'stale' then return {'earlier', earlier} end
+local outcome = reserve(KEYS[1], KEYS[2], ARGV[5], ARGV[6], 7)
+if not earlier and REFUSED[outcome] then
+  local answer = {fp = ARGV[4], state = 'done', status = ${REFUSAL_ANSWERS.sold_out.status}, body = REFUSED[outcome]}
+  redis.call('SET', KEYS[3], cjson.encode(answer), 'PX', ARGV[2])
+  return {outcome, 'recorded'}
+end
+return {outcome, earlier and 'stale' or 'new'}
+`)
+
+/**
+ * The store on Redis. `gate`: the inventory gate on the same standalone server, which lets the order
+ * path claim and reserve in one script (a Cluster keeps the two apart: their keys hash to other slots).
+ */
+export function redisIdempotencyStore(
+  client: RedisClient,
+  prefix: string,
+  gate?: Pick<InventoryGate, 'reservedElsewhere'>,
+): IdempotencyStore {
   const redisKey = (userId: string, key: string) =>
     `${prefix}idem:${userId}:${createHash('sha256').update(key).digest('base64url')}`
-  return {
+  const claimOf = (fp: string, now: number) =>
+    JSON.stringify({ fp, state: 'in_flight', lease: now + IN_FLIGHT_TTL_MS } satisfies Entry)
+  const store: IdempotencyStore = {
     async begin(userId, key, fp) {
       const now = Date.now()
-      const claim: Entry = { fp, state: 'in_flight', lease: now + IN_FLIGHT_TTL_MS }
       const existing = await runScript(
         client,
         BEGIN,
         [redisKey(userId, key)],
-        [JSON.stringify(claim), IDEMPOTENCY_TTL_MS, now],
+        [claimOf(fp, now), IDEMPOTENCY_TTL_MS, now],
       )
       if (existing === null || existing === undefined || existing === false) {
         return { state: 'new', unseen: true }
@@ -133,4 +205,23 @@ export function redisIdempotencyStore(client: RedisClient, prefix: string): Idem
       await client.set(redisKey(userId, key), JSON.stringify(lapsed), { PX: IDEMPOTENCY_TTL_MS })
     },
   }
+  if (!gate) return store
+  store.claimAndReserve = async (userId, key, fp, { dropId, lines, perUserLimit }) => {
+    const now = Date.now()
+    const [stock, users] = redisGateKeys(prefix, dropId)
+    const [first, second] = (await runScript(
+      client,
+      CLAIM_AND_RESERVE,
+      [stock, users, redisKey(userId, key)],
+      [claimOf(fp, now), IDEMPOTENCY_TTL_MS, now, fp, userId, perUserLimit, ...reservePairs(lines)],
+    )) as [string, string]
+    if (first === 'earlier') {
+      return { state: 'earlier', begun: interpret(JSON.parse(second) as Entry, fp) }
+    }
+    const outcome = first as ReserveOutcome
+    if (outcome === 'ok') gate.reservedElsewhere(dropId)
+    if (second === 'recorded') return { state: 'refused', outcome: outcome as never }
+    return { state: 'claimed', unseen: second === 'new', outcome }
+  }
+  return store
 }

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Db } from '../../platform/db/index.js'
 import { every } from '../../platform/loop.js'
-import type { RedisClient } from '../../platform/redis.js'
+import { isCluster, type RedisClient } from '../../platform/redis.js'
 import { type IdempotencyStore, memoryIdempotencyStore, redisIdempotencyStore } from './idempotency.js'
 import { ordersRepository } from './repository.js'
 import { type OrdersDeps, ordersService } from './service.js'
@@ -26,8 +26,12 @@ export function createOrdersModule(
   },
 ) {
   const { redis, redisKeyPrefix, idempotency: given, ...rest } = deps
+  // On one Redis server the store may reach the gate's keys; a Cluster puts them on other slots.
   const idempotency =
-    given ?? (redis ? redisIdempotencyStore(redis, redisKeyPrefix) : memoryIdempotencyStore())
+    given ??
+    (redis
+      ? redisIdempotencyStore(redis, redisKeyPrefix, isCluster(redis) ? undefined : rest.gate)
+      : memoryIdempotencyStore())
   return { service: ordersService({ db, repo: ordersRepository(db), idempotency, ...rest }) }
 }
 

@@ -7,11 +7,12 @@ import { appendToOutbox, type OutboxEntry } from '../../platform/outbox/index.js
 import type { Principal } from '../auth/index.js'
 import type { CreatorsService } from '../creators/index.js'
 import { type DropForOrder, type DropsService, type StockClaim, StockRefused } from '../drops/index.js'
-import type { GateLine, InventoryGate } from '../inventory/index.js'
+import type { GateLine, InventoryGate, ReserveOutcome } from '../inventory/index.js'
 import { DEFAULT_TEST_TOKEN, type PaymentProvider, type WebhookOutcome } from '../payments/index.js'
 import { createCommitter } from './committer.js'
 import { orderEvent } from './events.js'
 import { fingerprint, type IdempotencyStore } from './idempotency.js'
+import { REFUSAL_ANSWERS, REFUSALS } from './refusals.js'
 import { KeyAlreadyUsed, type NewOrder, type OrdersRepository } from './repository.js'
 import type { OrderItemRow, OrderRow, OrderStatus } from './schema.js'
 
@@ -80,24 +81,22 @@ export const toOrder = (row: OrderRow, items: OrderItemRow[]): Order => ({
   updated_at: row.updatedAt.toISOString(),
 })
 
-const REFUSALS: Record<StockRefused['reason'], () => AppError> = {
-  drop_not_live: () => new AppError(409, 'drop_not_live', 'This drop is not live'),
-  sold_out: () => new AppError(409, 'sold_out', 'Not enough stock left for this order'),
-  purchase_limit_exceeded: () =>
-    new AppError(409, 'purchase_limit_exceeded', 'This order would exceed the per-person limit of this drop'),
-}
+/** The answer to an attempt the gate refused. */
+const refusalReply = (outcome: Exclude<ReserveOutcome, 'ok'>): OrderReply => ({
+  ...REFUSAL_ANSWERS[outcome === 'limit_exceeded' ? 'purchase_limit_exceeded' : 'sold_out'],
+  problem: true,
+  replayed: false,
+})
 
-/**
- * The answers of the refusals a sale hands out by the thousand, serialised once; the same bytes as
- * the problem+json of an AppError with that status, code and message.
- */
-const REFUSAL_REPLIES = Object.fromEntries(
-  Object.entries(REFUSALS).map(([reason, make]) => {
-    const error = make()
-    const body = JSON.stringify(problemOf(error.status, error.code, error.message))
-    return [reason, { status: error.status, body, problem: true, replayed: false }]
-  }),
-) as Record<StockRefused['reason'], OrderReply>
+/** Orders are taken while the drop is live and before its end time. */
+const isOpen = (drop: DropForOrder, now: number) => drop.status === 'live' && now < drop.endsAt
+
+interface Attempt {
+  drop: DropForOrder
+  now: number
+  lines: ReturnType<typeof resolveLines>
+  gateLines: GateLine[]
+}
 
 interface Placement extends NewOrder {
   dropId: string
@@ -167,8 +166,8 @@ export function ordersService(deps: OrdersDeps) {
    * The gate's verdict; a drop missing from the gate (Redis flushed, say) is loaded from the database.
    * `reloaded`: whatever emptied the gate may have taken the idempotency records with it.
    */
-  async function reserve(drop: DropForOrder, userId: string, lines: GateLine[]) {
-    const outcome = await gate.reserve(drop.dropId, userId, lines, drop.perUserLimit)
+  async function reserve(drop: DropForOrder, userId: string, lines: GateLine[], verdict?: ReserveOutcome) {
+    const outcome = verdict ?? (await gate.reserve(drop.dropId, userId, lines, drop.perUserLimit))
     if (outcome !== 'not_loaded') return { outcome, reloaded: false }
     await gate.load(drop.dropId, await drops.stockState(drop.dropId), { onlyIfMissing: true })
     return { outcome: await gate.reserve(drop.dropId, userId, lines, drop.perUserLimit), reloaded: true }
@@ -188,9 +187,45 @@ export function ordersService(deps: OrdersDeps) {
     return { status: stored.status_code, body: stored.response, problem: false, replayed: true }
   }
 
+  /** The order checked against its drop, open now: what the gate is asked for. */
+  function attemptOn(drop: DropForOrder, now: number, items: PlaceOrderInput['items']): Attempt {
+    const lines = resolveLines(drop, items)
+    return {
+      drop,
+      now,
+      lines,
+      gateLines: lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity })),
+    }
+  }
+
+  /**
+   * The claim and the reservation in one step, where the idempotency store offers it. An order the
+   * ordinary path would refuse before the gate (drop missing or not open, items that do not fit it)
+   * takes the ordinary path, which answers it.
+   */
+  async function claimAndReserve(userId: string, key: string, fp: string, input: PlaceOrderInput) {
+    if (!idempotency.claimAndReserve) return undefined
+    const drop = await drops.forOrder(input.drop_id)
+    const now = Date.now()
+    if (!drop || !isOpen(drop, now)) return undefined
+    let attempt: Attempt
+    try {
+      attempt = attemptOn(drop, now, input.items)
+    } catch {
+      return undefined
+    }
+    const claimed = await idempotency.claimAndReserve(userId, key, fp, {
+      dropId: drop.dropId,
+      lines: attempt.gateLines,
+      perUserLimit: drop.perUserLimit,
+    })
+    return { claimed, attempt }
+  }
+
   /**
    * The order path after the idempotency claim: check, gate, pay, write; each step undone if a later one
-   * fails. `unseen`: the idempotency store vouches this key never placed an order.
+   * fails. `unseen`: the idempotency store vouches this key never placed an order. `reserved`: the
+   * attempt and the gate's verdict, when the claim already asked the gate.
    */
   async function place(
     userId: string,
@@ -198,20 +233,24 @@ export function ordersService(deps: OrdersDeps) {
     fp: string,
     input: PlaceOrderInput,
     unseen: boolean,
+    reserved?: { attempt: Attempt; verdict: ReserveOutcome },
   ): Promise<OrderReply> {
-    const drop = await drops.forOrder(input.drop_id)
-    if (!drop) throw notFound('Drop')
-    const now = Date.now()
-    if (drop.status !== 'live' || now >= drop.endsAt) {
-      // Nothing can have been placed before the start; after it, this may be a retry.
-      const earlier = now >= drop.startsAt && !unseen ? await earlierAnswer(userId, key, fp) : undefined
-      if (earlier) return earlier
-      throw REFUSALS.drop_not_live()
+    let attempt = reserved?.attempt
+    if (!attempt) {
+      const drop = await drops.forOrder(input.drop_id)
+      if (!drop) throw notFound('Drop')
+      const now = Date.now()
+      if (!isOpen(drop, now)) {
+        // Nothing can have been placed before the start; after it, this may be a retry.
+        const earlier = now >= drop.startsAt && !unseen ? await earlierAnswer(userId, key, fp) : undefined
+        if (earlier) return earlier
+        throw REFUSALS.drop_not_live()
+      }
+      attempt = attemptOn(drop, now, input.items)
     }
-    const lines = resolveLines(drop, input.items)
-    const gateLines = lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity }))
+    const { drop, now, lines, gateLines } = attempt
 
-    const { outcome, reloaded } = await reserve(drop, userId, gateLines)
+    const { outcome, reloaded } = await reserve(drop, userId, gateLines, reserved?.verdict)
     if (outcome !== 'ok') {
       // A retry of an order that still holds its units comes from a user holding units of this drop:
       // asking only for those keeps a stampede of new buyers at a sold-out gate off the database, and
@@ -220,7 +259,7 @@ export function ordersService(deps: OrdersDeps) {
         (outcome === 'limit_exceeded' || outcome === 'sold_out_held') && (reloaded || !unseen)
       const earlier = mayBeRetry ? await earlierAnswer(userId, key, fp) : undefined
       if (earlier) return earlier
-      return { ...REFUSAL_REPLIES[outcome === 'limit_exceeded' ? 'purchase_limit_exceeded' : 'sold_out'] }
+      return refusalReply(outcome)
     }
     const undoReservation = () => gate.release(drop.dropId, userId, gateLines)
 
@@ -411,7 +450,13 @@ export function ordersService(deps: OrdersDeps) {
         ])
       }
       const fp = fingerprint(input)
-      const begun = await idempotency.begin(userId, key, fp)
+      const fast = await claimAndReserve(userId, key, fp, input)
+      if (fast?.claimed.state === 'refused') return refusalReply(fast.claimed.outcome)
+      const begun = !fast
+        ? await idempotency.begin(userId, key, fp)
+        : fast.claimed.state === 'earlier'
+          ? fast.claimed.begun
+          : ({ state: 'new', unseen: fast.claimed.unseen } as const)
       if (begun.state === 'mismatch') throw keyReused()
       if (begun.state === 'in_flight') {
         throw new AppError(
@@ -425,7 +470,11 @@ export function ordersService(deps: OrdersDeps) {
 
       let reply: OrderReply
       try {
-        reply = await place(userId, key, fp, input, begun.unseen)
+        const reserved =
+          fast?.claimed.state === 'claimed'
+            ? { attempt: fast.attempt, verdict: fast.claimed.outcome }
+            : undefined
+        reply = await place(userId, key, fp, input, begun.unseen, reserved)
       } catch (error) {
         if (!(error instanceof AppError) || error.status >= 500) {
           await idempotency.abandon(userId, key).catch(() => {})

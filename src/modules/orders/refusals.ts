@@ -1,0 +1,26 @@
+import { AppError } from '../../platform/http/errors.js'
+import { problemOf } from '../../platform/http/problem.js'
+import type { StockRefused } from '../drops/index.js'
+
+export type Refusal = StockRefused['reason']
+
+export const REFUSALS: Record<Refusal, () => AppError> = {
+  drop_not_live: () => new AppError(409, 'drop_not_live', 'This drop is not live'),
+  sold_out: () => new AppError(409, 'sold_out', 'Not enough stock left for this order'),
+  purchase_limit_exceeded: () =>
+    new AppError(409, 'purchase_limit_exceeded', 'This order would exceed the per-person limit of this drop'),
+}
+
+/**
+ * The answers of the refusals a sale hands out by the thousand, serialised once; the same bytes as
+ * the problem+json of an AppError with that status, code and message.
+ */
+export const REFUSAL_ANSWERS = Object.fromEntries(
+  Object.entries(REFUSALS).map(([reason, make]) => {
+    const error = make()
+    return [
+      reason,
+      { status: error.status, body: JSON.stringify(problemOf(error.status, error.code, error.message)) },
+    ]
+  }),
+) as Record<Refusal, { status: number; body: string }>
