@@ -4,7 +4,13 @@ import { dropsRepository } from './repository.js'
 import { type DropsDeps, dropsService } from './service.js'
 
 export type { DropEvents, DropTopic, StockSnapshot } from './events.js'
-export { type StockChange, type StockClaim, type StockLine, StockRefused } from './repository.js'
+export {
+  type StockChange,
+  type StockClaim,
+  type StockLine,
+  StockRefused,
+  stockRefusalOf,
+} from './repository.js'
 export { dropsRoutes } from './routes.js'
 export type { Drop, DropForOrder, DropsService } from './service.js'
 

@@ -1,5 +1,6 @@
-import { and, eq, inArray, sql } from 'drizzle-orm'
-import { type Db, type Executor, rowsOf, type Tx } from '../../platform/db/index.js'
+import { and, eq, inArray, type SQL, sql } from 'drizzle-orm'
+import { uuidv7 } from 'uuidv7'
+import { type Db, type Executor, rowsOf, sqlStateOf, type Tx } from '../../platform/db/index.js'
 import { type DropItemRow, type DropRow, type DropStatus, dropItems, drops } from './schema.js'
 
 export interface StockLine {
@@ -33,13 +34,17 @@ export class StockRefused extends Error {
   }
 }
 
-const CHECK_VIOLATION = '23514'
-function isCheckViolation(error: unknown): boolean {
-  for (let e = error as { code?: string; cause?: unknown } | undefined; e; e = e.cause as never) {
-    if (e.code === CHECK_VIOLATION) return true
-    if (!e.cause || e.cause === e) break
-  }
-  return false
+/** SQLSTATEs of the refusals drops_take_stock raises, and of the CHECK that guards stock. */
+const REFUSED_BY_STATE: Record<string, StockRefused['reason']> = {
+  LD001: 'drop_not_live',
+  LD002: 'purchase_limit_exceeded',
+  '23514': 'sold_out',
+}
+
+/** Why the database refused a stock claim, from the error that undid the statement taking it. */
+export function stockRefusalOf(error: unknown): StockRefused | undefined {
+  const reason = REFUSED_BY_STATE[sqlStateOf(error) ?? '']
+  return reason && new StockRefused(reason)
 }
 
 /** First key of the advisory lock that orders one creator's drop creations. */
@@ -186,99 +191,25 @@ export function dropsRepository(db: Db) {
     },
 
     /**
-     * Takes the claimed units for one or many orders of one drop. The drop row is locked first (every
+     * The call that takes the claimed units for one or many orders of one drop, with the ledger and the
+     * stock events (drops_take_stock, migrations/0004): an expression for the caller's statement, so
+     * the orders and their units are written by one statement. It locks the drop's row first (every
      * stock change does so), which orders changes per drop and makes the low-stock and sold-out
-     * crossings exact. CHECK constraints are the last guard against overselling.
+     * crossings exact; CHECK constraints are the last guard against overselling. A refusal fails the
+     * statement; stockRefusalOf names it.
      */
-    async takeStock(tx: Tx, dropId: string, claims: StockClaim[]): Promise<StockChange> {
+    stockTaking(dropId: string, claims: StockClaim[]): SQL {
       const lines = claims.flatMap((c) =>
-        c.lines.map((l) => ({ ...l, orderId: c.orderId, userId: c.userId })),
+        c.lines.map((l) => ({
+          variant_id: l.variantId,
+          quantity: l.quantity,
+          order_id: c.orderId,
+          user_id: c.userId,
+        })),
       )
-      const total = lines.reduce((n, l) => n + l.quantity, 0)
-      try {
-        const locked = rowsOf<{
-          remaining_inventory: number
-          low_stock_threshold: number
-          per_user_limit: number
-          stock_version: number | string
-          creator_id: string
-        }>(
-          await tx.execute(sql`
-            UPDATE drops SET remaining_inventory = remaining_inventory - ${total},
-              stock_version = stock_version + 1
-            WHERE drop_id = ${dropId} AND status = 'live' AND end_time > now()
-            RETURNING remaining_inventory, low_stock_threshold, per_user_limit, stock_version, creator_id`),
-        )[0]
-        if (!locked) throw new StockRefused('drop_not_live')
-
-        // The drop row is locked now, so this statement's snapshot holds every other change to the
-        // drop's items: the items it reads beside the ones it changes are current. One statement, one
-        // round trip; every list travels as an array parameter.
-        const perVariant = [
-          ...sumByKey(
-            lines,
-            (l) => l.variantId,
-            (l) => l.quantity,
-          ),
-        ]
-        const perUser = [
-          ...sumByKey(
-            lines,
-            (l) => l.userId,
-            (l) => l.quantity,
-          ),
-        ]
-        const [result] = rowsOf<{
-          allowed: number | string
-          items: { product_id: string; variant_id: string; available: number }[] | string
-        }>(
-          await tx.execute(sql`
-            WITH taken AS (
-              UPDATE drop_items AS di SET current_stock = di.current_stock - v.quantity
-              FROM unnest(${sql.param(perVariant.map(([id]) => id))}::uuid[],
-                          ${sql.param(perVariant.map(([, n]) => n))}::integer[]) AS v (variant_id, quantity)
-              WHERE di.drop_id = ${dropId} AND di.variant_id = v.variant_id
-              RETURNING di.variant_id, di.current_stock
-            ), allowed AS (
-              INSERT INTO drop_purchases AS p (drop_id, user_id, quantity)
-              SELECT ${dropId}::uuid, v.user_id, v.quantity
-              FROM unnest(${sql.param(perUser.map(([id]) => id))}::uuid[],
-                          ${sql.param(perUser.map(([, n]) => n))}::integer[]) AS v (user_id, quantity)
-              WHERE v.quantity <= ${locked.per_user_limit}::integer
-              ON CONFLICT (drop_id, user_id) DO UPDATE SET quantity = p.quantity + EXCLUDED.quantity
-              WHERE p.quantity + EXCLUDED.quantity <= ${locked.per_user_limit}::integer
-              RETURNING user_id
-            ), ledger AS (
-              INSERT INTO inventory_ledger (drop_id, variant_id, change, reason, order_id)
-              SELECT ${dropId}::uuid, l.variant_id, -l.quantity, 'reserve', l.order_id
-              FROM unnest(${sql.param(lines.map((l) => l.variantId))}::uuid[],
-                          ${sql.param(lines.map((l) => l.quantity))}::integer[],
-                          ${sql.param(lines.map((l) => l.orderId))}::uuid[]) AS l (variant_id, quantity, order_id)
-            )
-            SELECT
-              (SELECT count(*) FROM allowed) AS allowed,
-              (SELECT coalesce(json_agg(json_build_object(
-                  'product_id', di.product_id,
-                  'variant_id', di.variant_id,
-                  'available', coalesce(t.current_stock, di.current_stock)) ORDER BY di.position), '[]')
-               FROM drop_items di LEFT JOIN taken t ON t.variant_id = di.variant_id
-               WHERE di.drop_id = ${dropId}) AS items`),
-        )
-        if (Number(result!.allowed) !== perUser.length) throw new StockRefused('purchase_limit_exceeded')
-
-        return {
-          dropId,
-          creatorId: locked.creator_id,
-          remainingBefore: locked.remaining_inventory + total,
-          remainingAfter: locked.remaining_inventory,
-          lowStockThreshold: locked.low_stock_threshold,
-          version: Number(locked.stock_version),
-          items: typeof result!.items === 'string' ? JSON.parse(result!.items) : result!.items,
-        }
-      } catch (error) {
-        if (isCheckViolation(error)) throw new StockRefused('sold_out')
-        throw error
-      }
+      // Ids for stock.changed, stock.low and drop.sold_out, in that order; the last two when crossed.
+      const eventIds = [uuidv7(), uuidv7(), uuidv7()]
+      return sql`drops_take_stock(${dropId}::uuid, ${JSON.stringify(lines)}::jsonb, ${sql.param(eventIds)}::uuid[])`
     },
 
     /** Returns one order's units to stock (cancel, decline, expiry), whatever the drop's state. */

@@ -485,19 +485,10 @@ export function dropsService({ db, repo, catalog, creators, gate, cache, bus }: 
     },
 
     /**
-     * Takes stock for orders in the caller's transaction and writes the stock events, followed by the
-     * caller's own `events` in the same statement (one round trip fewer on the order path).
+     * The expression that takes stock for orders of one drop and writes the stock events, for the
+     * caller's statement (see the repository); stockRefusalOf names a refusal.
      */
-    async takeStock(
-      tx: Tx,
-      dropId: string,
-      claims: StockClaim[],
-      events: OutboxEntry[] = [],
-    ): Promise<StockChange> {
-      const change = await repo.takeStock(tx, dropId, claims)
-      await appendToOutbox(tx, [...stockEvents(change), ...events])
-      return change
-    },
+    stockTaking: (dropId: string, claims: StockClaim[]) => repo.stockTaking(dropId, claims),
 
     /** Returns an order's units in the caller's transaction and writes the stock events. */
     async returnStock(tx: Tx, dropId: string, claim: StockClaim): Promise<StockChange> {

@@ -1,5 +1,3 @@
-import type { Db, Tx } from '../../platform/db/index.js'
-
 /** Most orders written by one transaction. */
 const MAX_BATCH = 128
 
@@ -10,26 +8,26 @@ interface Waiting<T> {
 }
 
 /**
- * Transactions of one drop in flight at once. The second one writes its orders while the first still
- * holds the drop's stock row, then waits for that row: the stock changes stay one after another, but
- * a batch no longer waits for the whole of the previous transaction before it starts.
+ * Writes of one drop in flight at once. The second one writes its orders while the first still holds
+ * the drop's stock row, then waits for that row: the stock changes stay one after another, but a group
+ * does not wait for the whole of the previous write before it starts.
  */
 const MAX_IN_FLIGHT = 2
 
 /**
- * Writes the orders of one drop in group transactions. Every order of a drop contends for the same
- * rows (the drop's stock), so a few transactions at a time per drop, each carrying everything that
- * arrived meanwhile, beat many transactions queueing on row locks. If a group fails, each of its
- * orders is retried alone so one bad order cannot sink the others.
+ * Writes the orders of one drop in groups; `write` writes a group atomically. Every order of a drop
+ * contends for the same rows (the drop's stock), so a few writes at a time per drop, each carrying
+ * everything that arrived meanwhile, beat many transactions queueing on row locks. If a group fails,
+ * each of its orders is retried alone so one bad order cannot sink the others.
  */
-export function createCommitter<T>(db: Db, write: (tx: Tx, orders: T[]) => Promise<void>) {
+export function createCommitter<T>(write: (orders: T[]) => Promise<void>) {
   const queues = new Map<string, Waiting<T>[]>()
   const running = new Map<string, number>()
   const scheduled = new Set<string>()
 
   async function runAlone(item: Waiting<T>) {
     try {
-      await db.primary.transaction((tx) => write(tx, [item.order]))
+      await write([item.order])
       item.resolve()
     } catch (error) {
       item.reject(error)
@@ -39,12 +37,7 @@ export function createCommitter<T>(db: Db, write: (tx: Tx, orders: T[]) => Promi
   async function runBatch(batch: Waiting<T>[]) {
     if (batch.length === 1) return runAlone(batch[0]!)
     try {
-      await db.primary.transaction((tx) =>
-        write(
-          tx,
-          batch.map((w) => w.order),
-        ),
-      )
+      await write(batch.map((w) => w.order))
       for (const w of batch) w.resolve()
     } catch {
       for (const w of batch) await runAlone(w)

@@ -1,7 +1,9 @@
 import DataLoader from 'dataloader'
-import { and, asc, eq, inArray, sql } from 'drizzle-orm'
-import { type Db, type Executor, rowsOf, type Tx } from '../../platform/db/index.js'
+import { and, asc, eq, inArray, type SQL, sql } from 'drizzle-orm'
+import { uuidv7 } from 'uuidv7'
+import { type Db, type Executor, rowsOf, sqlStateOf, type Tx } from '../../platform/db/index.js'
 import { UUID } from '../../platform/http/pagination.js'
+import type { OutboxEntry } from '../../platform/outbox/index.js'
 import { type OrderItemRow, type OrderRow, type OrderStatus, orderItems, orders } from './schema.js'
 
 export interface NewOrder {
@@ -21,12 +23,12 @@ export interface HistoryEntry {
   reason: string
 }
 
-/** Raised in the transaction when a (user, key) already has a durable record. */
+/** SQLSTATE orders_insert_placed raises when a (user, key) already has a durable record. */
+const KEY_ALREADY_USED = 'LD003'
+
+/** A placed order's (user, key) already had a durable record; nothing of the statement was written. */
 export class KeyAlreadyUsed extends Error {
-  constructor(
-    readonly userId: string,
-    readonly key: string,
-  ) {
+  constructor() {
     super('idempotency key already used')
     this.name = 'KeyAlreadyUsed'
   }
@@ -79,67 +81,56 @@ export function ordersRepository(db: Db) {
   const lookUpStoredResponse = storedResponseLoader(db)
   return {
     /**
-     * Writes placed orders: durable idempotency records, orders, items and the audit trail, in one
-     * statement (one round trip however many orders a group commit carries). Each column travels as
-     * one array parameter, so the statement text is the same for every batch size. Orders whose key
-     * already has a durable record are not written, and the caller's transaction is failed with
-     * KeyAlreadyUsed.
+     * Writes placed orders (durable idempotency records, orders, items, the audit trail and their
+     * events, by orders_insert_placed in migrations/0004) and, in the same statement, `alongside`:
+     * the stock they take. One statement is one round trip and one commit however many orders a group
+     * carries, and nothing of it stays if any part fails. An order whose key already has a durable
+     * record fails the statement with KeyAlreadyUsed.
      */
-    async insertPlaced(tx: Tx, placed: NewOrder[], actorOf: (o: OrderRow) => string): Promise<void> {
-      const column = (value: (o: NewOrder) => unknown) => sql.param(placed.map(value))
-      const items = placed.flatMap((o) => o.items)
-      const itemColumn = (value: (i: OrderItemRow) => unknown) => sql.param(items.map(value))
-      const claimed = rowsOf<{ user_id: string; key: string }>(
-        await tx.execute(sql`
-          WITH input AS (
-            SELECT * FROM unnest(
-              ${column((o) => o.row.orderId)}::uuid[], ${column((o) => o.row.userId)}::uuid[],
-              ${column((o) => o.row.dropId)}::uuid[], ${column((o) => o.row.creatorId)}::uuid[],
-              ${column((o) => o.row.status)}::text[], ${column((o) => o.row.totalAmount)}::bigint[],
-              ${column((o) => o.row.currency)}::text[], ${column((o) => o.row.paymentId)}::text[],
-              ${column((o) => o.row.holdExpiresAt?.toISOString() ?? null)}::timestamptz[],
-              ${column((o) => o.row.idempotencyKey)}::text[],
-              ${column((o) => o.row.createdAt.toISOString())}::timestamptz[],
-              ${column((o) => o.row.updatedAt.toISOString())}::timestamptz[],
-              ${column((o) => o.fingerprint)}::text[], ${column((o) => o.responseStatus)}::integer[],
-              ${column((o) => o.response)}::text[], ${column((o) => actorOf(o.row))}::text[]
-            ) AS t (order_id, user_id, drop_id, creator_id, status, total_amount, currency, payment_id,
-                    hold_expires_at, idempotency_key, created_at, updated_at, fingerprint, status_code,
-                    response, actor)
-          ), claimed AS (
-            INSERT INTO idempotency_keys (user_id, key, fingerprint, state, status_code, response, expires_at)
-            SELECT user_id, idempotency_key, fingerprint, 'completed', status_code, response,
-                   now() + interval '25 hours'
-            FROM input
-            ON CONFLICT (user_id, key) DO NOTHING
-            RETURNING user_id, key
-          ), written AS (
-            INSERT INTO orders (order_id, user_id, drop_id, creator_id, status, total_amount, currency,
-                                payment_id, hold_expires_at, idempotency_key, created_at, updated_at)
-            SELECT i.order_id, i.user_id, i.drop_id, i.creator_id, i.status, i.total_amount, i.currency,
-                   i.payment_id, i.hold_expires_at, i.idempotency_key, i.created_at, i.updated_at
-            FROM input i JOIN claimed c ON c.user_id = i.user_id AND c.key = i.idempotency_key
-            RETURNING order_id, status, created_at
-          ), lines AS (
-            INSERT INTO order_items (order_id, position, product_id, variant_id, quantity, unit_price, total_price)
-            SELECT l.* FROM unnest(
-              ${itemColumn((i) => i.orderId)}::uuid[], ${itemColumn((i) => i.position)}::smallint[],
-              ${itemColumn((i) => i.productId)}::uuid[], ${itemColumn((i) => i.variantId)}::uuid[],
-              ${itemColumn((i) => i.quantity)}::integer[], ${itemColumn((i) => i.unitPrice)}::bigint[],
-              ${itemColumn((i) => i.totalPrice)}::bigint[]
-            ) AS l (order_id, position, product_id, variant_id, quantity, unit_price, total_price)
-            WHERE l.order_id IN (SELECT order_id FROM written)
-          ), audit AS (
-            INSERT INTO order_events (order_id, from_status, to_status, actor, reason, at)
-            SELECT i.order_id, NULL, i.status, i.actor, 'placed', i.created_at
-            FROM input i WHERE i.order_id IN (SELECT order_id FROM written)
-          )
-          SELECT user_id, key FROM claimed`),
+    async writePlaced(
+      placed: NewOrder[],
+      events: OutboxEntry[],
+      actorOf: (o: OrderRow) => string,
+      alongside: SQL,
+    ): Promise<void> {
+      const rows = placed.map(({ row, fingerprint, responseStatus, response }) => ({
+        order_id: row.orderId,
+        user_id: row.userId,
+        drop_id: row.dropId,
+        creator_id: row.creatorId,
+        status: row.status,
+        total_amount: row.totalAmount,
+        currency: row.currency,
+        payment_id: row.paymentId,
+        hold_expires_at: row.holdExpiresAt?.toISOString() ?? null,
+        idempotency_key: row.idempotencyKey,
+        created_at: row.createdAt.toISOString(),
+        updated_at: row.updatedAt.toISOString(),
+        fingerprint,
+        status_code: responseStatus,
+        response,
+        actor: actorOf(row),
+      }))
+      const items = placed.flatMap((o) =>
+        o.items.map((i) => ({
+          order_id: i.orderId,
+          position: i.position,
+          product_id: i.productId,
+          variant_id: i.variantId,
+          quantity: i.quantity,
+          unit_price: i.unitPrice,
+          total_price: i.totalPrice,
+        })),
       )
-      if (claimed.length !== placed.length) {
-        const got = new Set(claimed.map((c) => `${c.user_id}|${c.key}`))
-        const taken = placed.find((o) => !got.has(`${o.row.userId}|${o.row.idempotencyKey}`))!
-        throw new KeyAlreadyUsed(taken.row.userId, taken.row.idempotencyKey)
+      const outbox = events.map((e) => ({ id: uuidv7(), topic: e.topic, key: e.key, payload: e.payload }))
+      try {
+        await db.primary.execute(sql`
+          SELECT orders_insert_placed(${JSON.stringify(rows)}::jsonb, ${JSON.stringify(items)}::jsonb,
+                                      ${JSON.stringify(outbox)}::jsonb),
+                 ${alongside}`)
+      } catch (error) {
+        if (sqlStateOf(error) === KEY_ALREADY_USED) throw new KeyAlreadyUsed()
+        throw error
       }
     },
 

@@ -6,7 +6,13 @@ import { problemOf } from '../../platform/http/problem.js'
 import { appendToOutbox, type OutboxEntry } from '../../platform/outbox/index.js'
 import type { Principal } from '../auth/index.js'
 import type { CreatorsService } from '../creators/index.js'
-import { type DropForOrder, type DropsService, type StockClaim, StockRefused } from '../drops/index.js'
+import {
+  type DropForOrder,
+  type DropsService,
+  type StockClaim,
+  StockRefused,
+  stockRefusalOf,
+} from '../drops/index.js'
 import type { GateLine, InventoryGate, ReserveOutcome } from '../inventory/index.js'
 import { DEFAULT_TEST_TOKEN, type PaymentProvider, type WebhookOutcome } from '../payments/index.js'
 import { createCommitter } from './committer.js'
@@ -52,7 +58,7 @@ export interface OrderReply {
 export interface OrdersDeps {
   db: Db
   repo: OrdersRepository
-  drops: Pick<DropsService, 'forOrder' | 'takeStock' | 'returnStock' | 'stockState'>
+  drops: Pick<DropsService, 'forOrder' | 'stockTaking' | 'returnStock' | 'stockState'>
   creators: Pick<CreatorsService, 'byUser'>
   gate: InventoryGate
   idempotency: IdempotencyStore
@@ -144,22 +150,22 @@ export function ordersService(deps: OrdersDeps) {
   const { db, repo, drops, creators, gate, idempotency, payments } = deps
   const userActor = (userId: string) => `user:${userId}`
 
-  const committer = createCommitter<Placement>(db, async (tx, placements) => {
-    await repo.insertPlaced(tx, placements, (row) => userActor(row.userId))
+  const committer = createCommitter<Placement>(async (placements) => {
     const events: OutboxEntry[] = []
     for (const p of placements) {
       const payload = { ...(JSON.parse(p.response) as Order), creator_id: p.row.creatorId }
       events.push(orderEvent('order.created', p.row.orderId, payload))
       if (p.row.status === 'confirmed') events.push(orderEvent('order.confirmed', p.row.orderId, payload))
     }
-    const byDrop = placements[0]!.dropId
-    // The order events go out with the stock events, in one outbox write.
-    await drops.takeStock(
-      tx,
-      byDrop,
+    const taking = drops.stockTaking(
+      placements[0]!.dropId,
       placements.map((p) => p.claim),
-      events,
     )
+    try {
+      await repo.writePlaced(placements, events, (row) => userActor(row.userId), taking)
+    } catch (error) {
+      throw stockRefusalOf(error) ?? error
+    }
   })
 
   /**
@@ -459,6 +465,9 @@ export function ordersService(deps: OrdersDeps) {
           : ({ state: 'new', unseen: fast.claimed.unseen } as const)
       if (begun.state === 'mismatch') throw keyReused()
       if (begun.state === 'in_flight') {
+        // The order may be placed already, its answer not yet kept in the fast store (see below).
+        const placed = await earlierAnswer(userId, key, fp)
+        if (placed) return placed
         throw new AppError(
           409,
           'idempotency_key_in_use',
@@ -483,7 +492,12 @@ export function ordersService(deps: OrdersDeps) {
         const problem = problemOf(error.status, error.code, error.message, error.details?.errors)
         reply = { status: error.status, body: JSON.stringify(problem), problem: true, replayed: false }
       }
-      await idempotency.finish(userId, key, fp, reply.status, reply.body)
+      const keeping = idempotency.finish(userId, key, fp, reply.status, reply.body)
+      // A placed order's durable record, written with it, already answers a retry (a key still in
+      // flight is looked up there), so its buyer does not wait for the fast store; if keeping it
+      // there fails, the durable record goes on answering.
+      if (reply.status < 300) keeping.catch(() => {})
+      else await keeping
       return reply
     },
 

@@ -153,15 +153,20 @@ export function rowsOf<T>(result: unknown): T[] {
   return (result as { rows: T[] }).rows
 }
 
-/** PostgreSQL's unique_violation, as either driver reports it (drizzle wraps the driver's error). */
-export function uniqueViolation(error: unknown): { constraint: string | undefined } | undefined {
-  for (
-    let e = error as { code?: string; constraint?: string; cause?: unknown } | undefined;
-    e;
-    e = e.cause as never
-  ) {
-    if (e.code === '23505') return { constraint: e.constraint }
+/** The database's own error under whatever wraps it (drizzle wraps the driver's error). */
+function databaseError(error: unknown): { code?: string; constraint?: string } | undefined {
+  for (let e = error as { code?: string; cause?: unknown } | undefined; e; e = e.cause as never) {
+    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e
     if (!e.cause || e.cause === e) break
   }
   return undefined
+}
+
+/** The SQLSTATE of a database error, as either driver reports it; undefined for any other error. */
+export const sqlStateOf = (error: unknown): string | undefined => databaseError(error)?.code
+
+/** PostgreSQL's unique_violation, as either driver reports it. */
+export function uniqueViolation(error: unknown): { constraint: string | undefined } | undefined {
+  const found = databaseError(error)
+  return found?.code === '23505' ? { constraint: found.constraint } : undefined
 }
