@@ -87,20 +87,23 @@ function cursorOf(createdAt: string, userId: string): string {
   return Buffer.from(JSON.stringify([createdAt, userId])).toString('base64url')
 }
 
-/** The statement src/modules/follows/repository.ts runs per follow, for the raw-SQL baseline. */
+/** The statement src/modules/follows/repository.ts runs for a group of follows, here sent for one follow at a time: the raw-SQL baseline. */
 const FOLLOW_SQL = `
-  WITH relaxed AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true)), inserted AS (
-    INSERT INTO follows (creator_id, user_id) VALUES ($1::uuid, $2::uuid)
-    ON CONFLICT DO NOTHING RETURNING created_at
+  WITH relaxed AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true)), wanted AS (
+    SELECT DISTINCT ON (creator_id, user_id) creator_id, user_id, event_id
+    FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS w (creator_id, user_id, event_id)
+  ), inserted AS (
+    INSERT INTO follows (creator_id, user_id) SELECT creator_id, user_id FROM wanted
+    ON CONFLICT DO NOTHING RETURNING creator_id, user_id, created_at
   ), counted AS (
-    INSERT INTO follower_count_deltas (creator_id, delta) SELECT $1::uuid, 1 FROM inserted
+    INSERT INTO follower_count_deltas (creator_id, delta) SELECT creator_id, 1 FROM inserted
   ), announced AS (
     INSERT INTO outbox (id, topic, key, payload)
-    SELECT $3::uuid, 'follow.created', $2::text,
-      jsonb_build_object('user_id', $2::text, 'creator_id', $1::text)
-    FROM inserted
+    SELECT w.event_id, 'follow.created', i.user_id::text,
+      jsonb_build_object('user_id', i.user_id::text, 'creator_id', i.creator_id::text)
+    FROM inserted i JOIN wanted w ON w.creator_id = i.creator_id AND w.user_id = i.user_id
   )
-  SELECT created_at FROM inserted WHERE EXISTS (SELECT FROM relaxed)`
+  SELECT creator_id::text, user_id::text, created_at FROM inserted WHERE EXISTS (SELECT FROM relaxed)`
 /** The app's default pool size (DATABASE_POOL_SIZE), so the raw baseline gets the same database concurrency. */
 const RAW_SQL_POOL = 10
 
@@ -316,7 +319,7 @@ async function runShape(shape: Shape) {
       rawSql = await rawSqlRate({
         url: scratch.url,
         text: FOLLOW_SQL,
-        values: (i) => [other, md5Uuid(`raw${i}`), uuidv7()],
+        values: (i) => [[other], [md5Uuid(`raw${i}`)], [uuidv7()]],
         pool: RAW_SQL_POOL,
         duration: options.duration,
       })

@@ -1,3 +1,4 @@
+import DataLoader from 'dataloader'
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
 import { type Db, rowsOf } from '../../platform/db/index.js'
@@ -44,22 +45,27 @@ function prepareStatements(db: Db) {
   const limit = sql.placeholder('limit')
   return {
     // Insert only: the already-following case reads the edge separately, so this statement never plans
-    // a read across every partition of `follows`.
-    follow: db.prepare<{ created_at: Date | string }>(
+    // a read across every partition of `follows`. Many follows at once: one edge, one count delta and
+    // one event each.
+    follow: db.prepare<{ creator_id: string; user_id: string; created_at: Date | string }>(
       'follows_follow',
       sql`
-        WITH ${RELAXED_COMMIT}, inserted AS (
-          INSERT INTO follows (creator_id, user_id) VALUES (${creatorId}::uuid, ${userId}::uuid)
-          ON CONFLICT DO NOTHING RETURNING created_at
+        WITH ${RELAXED_COMMIT}, wanted AS (
+          SELECT DISTINCT ON (creator_id, user_id) creator_id, user_id, event_id
+          FROM unnest(${sql.placeholder('creatorIds')}::uuid[], ${sql.placeholder('userIds')}::uuid[],
+                      ${sql.placeholder('eventIds')}::uuid[]) AS w (creator_id, user_id, event_id)
+        ), inserted AS (
+          INSERT INTO follows (creator_id, user_id) SELECT creator_id, user_id FROM wanted
+          ON CONFLICT DO NOTHING RETURNING creator_id, user_id, created_at
         ), counted AS (
-          INSERT INTO follower_count_deltas (creator_id, delta) SELECT ${creatorId}::uuid, 1 FROM inserted
+          INSERT INTO follower_count_deltas (creator_id, delta) SELECT creator_id, 1 FROM inserted
         ), announced AS (
           INSERT INTO outbox (id, topic, key, payload)
-          SELECT ${sql.placeholder('eventId')}::uuid, 'follow.created', ${userId}::text,
-            jsonb_build_object('user_id', ${userId}::text, 'creator_id', ${creatorId}::text)
-          FROM inserted
+          SELECT w.event_id, 'follow.created', i.user_id::text,
+            jsonb_build_object('user_id', i.user_id::text, 'creator_id', i.creator_id::text)
+          FROM inserted i JOIN wanted w ON w.creator_id = i.creator_id AND w.user_id = i.user_id
         )
-        SELECT created_at FROM inserted WHERE EXISTS (SELECT FROM relaxed)`,
+        SELECT creator_id::text, user_id::text, created_at FROM inserted WHERE EXISTS (SELECT FROM relaxed)`,
     ),
     unfollow: db.prepare(
       'follows_unfollow',
@@ -93,14 +99,37 @@ function prepareStatements(db: Db) {
   }
 }
 
+/** Most follows one statement inserts. */
+const FOLLOW_BATCH = 500
+
 export function followsRepository(db: Db) {
   const statements = prepareStatements(db)
-  return {
-    /** Inserts the edge, its +1 delta and its event in one statement; undefined when it already existed. */
-    async insertEdge(creatorId: string, userId: string): Promise<Date | undefined> {
-      const [row] = await statements.follow.primary({ creatorId, userId, eventId: uuidv7() })
-      return row && new Date(row.created_at)
+  const edges = new DataLoader<{ creatorId: string; userId: string }, Date | undefined>(
+    async (wanted) => {
+      const rows = await statements.follow.primary({
+        creatorIds: wanted.map((w) => w.creatorId),
+        userIds: wanted.map((w) => w.userId),
+        eventIds: wanted.map(() => uuidv7()),
+      })
+      const inserted = new Map(rows.map((r) => [`${r.creator_id}|${r.user_id}`, new Date(r.created_at)]))
+      // The same follow twice in one batch inserted one edge: the first asker made it, the other found it.
+      return wanted.map((w) => {
+        const pair = `${w.creatorId.toLowerCase()}|${w.userId.toLowerCase()}`
+        const createdAt = inserted.get(pair)
+        inserted.delete(pair)
+        return createdAt
+      })
     },
+    { cache: false, maxBatchSize: FOLLOW_BATCH, batchScheduleFn: (run) => setImmediate(run) },
+  )
+  return {
+    /**
+     * Inserts the edge, its count delta and its event; undefined when it already existed. Follows
+     * arriving over one turn of the event loop go in as one statement (a celebrity's stampede is
+     * thousands a second, and a statement each would be as many round trips and commits).
+     */
+    insertEdge: (creatorId: string, userId: string): Promise<Date | undefined> =>
+      edges.load({ creatorId, userId }),
 
     /** Deletes the edge, records its -1 delta and announces it, in one statement. */
     async unfollow(creatorId: string, userId: string): Promise<void> {
