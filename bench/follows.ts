@@ -96,7 +96,8 @@ const FOLLOW_SQL = `
     INSERT INTO follows (creator_id, user_id) SELECT creator_id, user_id FROM wanted
     ON CONFLICT DO NOTHING RETURNING creator_id, user_id, created_at
   ), counted AS (
-    INSERT INTO follower_count_deltas (creator_id, delta) SELECT creator_id, 1 FROM inserted
+    INSERT INTO follower_count_deltas (creator_id, delta)
+    SELECT creator_id, count(*) FROM inserted GROUP BY creator_id
   ), announced AS (
     INSERT INTO outbox (id, topic, key, payload)
     SELECT w.event_id, 'follow.created', i.user_id::text,

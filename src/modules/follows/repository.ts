@@ -45,8 +45,8 @@ function prepareStatements(db: Db) {
   const limit = sql.placeholder('limit')
   return {
     // Insert only: the already-following case reads the edge separately, so this statement never plans
-    // a read across every partition of `follows`. Many follows at once: one edge, one count delta and
-    // one event each.
+    // a read across every partition of `follows`. Many follows at once: one edge and one event each,
+    // and one count delta per creator.
     follow: db.prepare<{ creator_id: string; user_id: string; created_at: Date | string }>(
       'follows_follow',
       sql`
@@ -58,7 +58,8 @@ function prepareStatements(db: Db) {
           INSERT INTO follows (creator_id, user_id) SELECT creator_id, user_id FROM wanted
           ON CONFLICT DO NOTHING RETURNING creator_id, user_id, created_at
         ), counted AS (
-          INSERT INTO follower_count_deltas (creator_id, delta) SELECT creator_id, 1 FROM inserted
+          INSERT INTO follower_count_deltas (creator_id, delta)
+          SELECT creator_id, count(*) FROM inserted GROUP BY creator_id
         ), announced AS (
           INSERT INTO outbox (id, topic, key, payload)
           SELECT w.event_id, 'follow.created', i.user_id::text,
