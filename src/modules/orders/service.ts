@@ -181,10 +181,10 @@ export function ordersService(deps: OrdersDeps) {
 
   /**
    * The answer of the order this key already placed, from the durable record. The fast store forgets
-   * (an embedded restart empties it; a claim left by a crashed process expires), and a forgotten key
-   * looks new. A retry that gets through meets the durable record in its transaction; one that is
-   * refused would be told `sold_out` about an order it placed, so refusals that may be retries look
-   * here first.
+   * (an embedded restart empties it; a claim left by a crashed process lapses and is taken over), and
+   * such a key looks new. A retry that gets through meets the durable record in its write; one that is
+   * refused would be told `sold_out` about an order it placed, so refusals that may be retries of a
+   * key the store cannot vouch for look here first.
    */
   async function earlierAnswer(userId: string, key: string, fp: string): Promise<OrderReply | undefined> {
     const stored = await repo.storedResponse(userId, key)
