@@ -325,6 +325,13 @@ async function runShape(shape: Shape) {
         duration: options.duration,
       })
       progress(`  raw SQL: ${fmt.int(rawSql.rate)} statements/s`)
+      // The baseline's events and count deltas are its own: the app's relay and count folding must not
+      // still be publishing and folding them while the app's follows are measured.
+      await bench.sql(
+        `DELETE FROM outbox WHERE published_at IS NULL AND topic = 'follow.created' AND payload->>'creator_id' = '${other}'`,
+      )
+      await bench.sql(`DELETE FROM follower_count_deltas WHERE creator_id = '${other}'`)
+      await bench.sql('VACUUM (ANALYZE) outbox, follower_count_deltas')
     }
 
     await quiet('follows')
