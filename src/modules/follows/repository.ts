@@ -1,6 +1,6 @@
-import DataLoader from 'dataloader'
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
+import { perTurn } from '../../platform/batch.js'
 import { type Db, rowsOf } from '../../platform/db/index.js'
 import { followerCounts, follows } from './schema.js'
 
@@ -105,24 +105,21 @@ const FOLLOW_BATCH = 500
 
 export function followsRepository(db: Db) {
   const statements = prepareStatements(db)
-  const edges = new DataLoader<{ creatorId: string; userId: string }, Date | undefined>(
-    async (wanted) => {
-      const rows = await statements.follow.primary({
-        creatorIds: wanted.map((w) => w.creatorId),
-        userIds: wanted.map((w) => w.userId),
-        eventIds: wanted.map(() => uuidv7()),
-      })
-      const inserted = new Map(rows.map((r) => [`${r.creator_id}|${r.user_id}`, new Date(r.created_at)]))
-      // The same follow twice in one batch inserted one edge: the first asker made it, the other found it.
-      return wanted.map((w) => {
-        const pair = `${w.creatorId.toLowerCase()}|${w.userId.toLowerCase()}`
-        const createdAt = inserted.get(pair)
-        inserted.delete(pair)
-        return createdAt
-      })
-    },
-    { cache: false, maxBatchSize: FOLLOW_BATCH, batchScheduleFn: (run) => setImmediate(run) },
-  )
+  const edgeInserts = perTurn<{ creatorId: string; userId: string }, Date | undefined>(async (wanted) => {
+    const rows = await statements.follow.primary({
+      creatorIds: wanted.map((w) => w.creatorId),
+      userIds: wanted.map((w) => w.userId),
+      eventIds: wanted.map(() => uuidv7()),
+    })
+    const inserted = new Map(rows.map((r) => [`${r.creator_id}|${r.user_id}`, new Date(r.created_at)]))
+    // The same follow twice in one batch inserted one edge: the first asker made it, the other found it.
+    return wanted.map((w) => {
+      const pair = `${w.creatorId.toLowerCase()}|${w.userId.toLowerCase()}`
+      const createdAt = inserted.get(pair)
+      inserted.delete(pair)
+      return createdAt
+    })
+  }, FOLLOW_BATCH)
   return {
     /**
      * Inserts the edge, its count delta and its event; undefined when it already existed. Follows
@@ -130,7 +127,7 @@ export function followsRepository(db: Db) {
      * thousands a second, and a statement each would be as many round trips and commits).
      */
     insertEdge: (creatorId: string, userId: string): Promise<Date | undefined> =>
-      edges.load({ creatorId, userId }),
+      edgeInserts({ creatorId, userId }),
 
     /** Deletes the edge, records its -1 delta and announces it, in one statement. */
     async unfollow(creatorId: string, userId: string): Promise<void> {

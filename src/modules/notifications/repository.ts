@@ -1,5 +1,5 @@
-import DataLoader from 'dataloader'
 import { type SQL, sql } from 'drizzle-orm'
+import { perTurn } from '../../platform/batch.js'
 import { type Db, rowsOf } from '../../platform/db/index.js'
 
 export interface NewNotification {
@@ -46,23 +46,20 @@ export function notificationsRepository(db: Db) {
    * Inbox rows arriving over one turn of the event loop go in as one statement: a sale confirms
    * thousands of orders a second, and a row each would be as many commits.
    */
-  const personalRows = new DataLoader<{ userId: string; n: NewNotification }, void>(
-    async (rows) => {
-      const column = (value: (r: (typeof rows)[number]) => unknown) => sql.param(rows.map(value))
-      await db.primary.execute(sql`
+  const personalInserts = perTurn<{ userId: string; n: NewNotification }, void>(async (rows) => {
+    const column = (value: (r: (typeof rows)[number]) => unknown) => sql.param(rows.map(value))
+    await db.primary.execute(sql`
         INSERT INTO notifications (notification_id, user_id, type, data, created_at)
         SELECT * FROM unnest(${column((r) => r.n.id)}::uuid[], ${column((r) => r.userId)}::uuid[],
                              ${column((r) => r.n.type)}::text[],
                              ${column((r) => JSON.stringify(r.n.data))}::jsonb[],
                              ${column((r) => r.n.createdAt)}::timestamptz[])
         ON CONFLICT (notification_id) DO NOTHING`)
-      return rows.map(() => undefined)
-    },
-    { cache: false, maxBatchSize: INSERT_BATCH, batchScheduleFn: (run) => setImmediate(run) },
-  )
+    return rows.map(() => undefined)
+  }, INSERT_BATCH)
 
   return {
-    insertPersonal: (userId: string, n: NewNotification): Promise<void> => personalRows.load({ userId, n }),
+    insertPersonal: (userId: string, n: NewNotification): Promise<void> => personalInserts({ userId, n }),
 
     async insertFeed(creatorId: string, n: NewNotification): Promise<void> {
       await db.primary.execute(sql`

@@ -1,6 +1,6 @@
-import DataLoader from 'dataloader'
 import { and, asc, eq, inArray, type SQL, sql } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
+import { perTurn } from '../../platform/batch.js'
 import { type Db, type Executor, rowsOf, sqlStateOf, type Tx } from '../../platform/db/index.js'
 import { UUID } from '../../platform/http/pagination.js'
 import type { OutboxEntry } from '../../platform/outbox/index.js'
@@ -44,8 +44,8 @@ export interface StoredResponse {
 const LOOKUP_BATCH = 500
 
 /**
- * Durable-record lookups by (user, key), gathered over one turn of the event loop and answered by one
- * prepared statement. A sale asks for one with every refusal that may be a retry, thousands a second;
+ * Durable-record lookups by (user, key), gathered over one turn of the event loop (perTurn) and
+ * answered by one prepared statement. A sale asks for one with every refusal that may be a retry, thousands a second;
  * one statement per turn instead of one each keeps the database (and the socket writes to it) out of
  * the way of the orders.
  */
@@ -58,23 +58,20 @@ function storedResponseLoader(db: Db) {
       JOIN idempotency_keys k ON k.user_id = w.user_id AND k.key = w.key
       WHERE k.state = 'completed'`,
   )
-  const loader = new DataLoader<{ userId: string; key: string }, StoredResponse | undefined>(
-    async (wanted) => {
-      const rows = await statement.primary({
-        userIds: wanted.map((w) => w.userId),
-        keys: wanted.map((w) => w.key),
-      })
-      const found = new Map(rows.map((r) => [`${r.user_id}\u0000${r.key}`, r]))
-      return wanted.map((w) => {
-        const row = found.get(`${w.userId.toLowerCase()}\u0000${w.key}`)
-        return row && { fingerprint: row.fingerprint, status_code: row.status_code, response: row.response }
-      })
-    },
-    { cache: false, maxBatchSize: LOOKUP_BATCH, batchScheduleFn: (run) => setImmediate(run) },
-  )
+  const lookUp = perTurn<{ userId: string; key: string }, StoredResponse | undefined>(async (wanted) => {
+    const rows = await statement.primary({
+      userIds: wanted.map((w) => w.userId),
+      keys: wanted.map((w) => w.key),
+    })
+    const found = new Map(rows.map((r) => [`${r.user_id}\u0000${r.key}`, r]))
+    return wanted.map((w) => {
+      const row = found.get(`${w.userId.toLowerCase()}\u0000${w.key}`)
+      return row && { fingerprint: row.fingerprint, status_code: row.status_code, response: row.response }
+    })
+  }, LOOKUP_BATCH)
   return async (userId: string, key: string): Promise<StoredResponse | undefined> =>
     // No record can belong to something that is not a user id; it must not fail the batch's cast.
-    UUID.test(userId) ? loader.load({ userId, key }) : undefined
+    UUID.test(userId) ? lookUp({ userId, key }) : undefined
 }
 
 export function ordersRepository(db: Db) {
