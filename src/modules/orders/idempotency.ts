@@ -9,7 +9,7 @@ import {
   redisGateKeys,
   reservePairs,
 } from '../inventory/index.js'
-import { REFUSAL_ANSWERS } from './refusals.js'
+import { GATE_REFUSALS, REFUSAL_ANSWERS } from './refusals.js'
 
 export type Begin =
   /**
@@ -146,21 +146,29 @@ const luaString = (text: string) => {
 }
 
 /**
+ * The answers the script records for the gate's refusals, as a Lua table's fields. A drop that is not
+ * loaded is left to the caller, which loads it and asks again.
+ */
+const RECORDED_REFUSALS = (['sold_out', 'sold_out_held', 'limit_exceeded'] as const)
+  .map((outcome) => {
+    const answer = REFUSAL_ANSWERS[GATE_REFUSALS[outcome]]
+    return `${outcome} = {${answer.status}, ${luaString(answer.body)}}`
+  })
+  .join(', ')
+
+/**
  * The claim and the reservation in one script. KEYS: the drop's stock and users hashes, the record.
  * ARGV: the claim, keeping time, now, fingerprint, user, per-user limit, variant/quantity pairs.
  * Returns {'earlier', record}, {outcome, 'recorded'} or {outcome, 'stale' | 'new'}.
  */
 const CLAIM_AND_RESERVE = luaScript(`${CLAIM_FUNCTION}${RESERVE_FUNCTION}
-local REFUSED = {
-  sold_out = ${luaString(REFUSAL_ANSWERS.sold_out.body)},
-  sold_out_held = ${luaString(REFUSAL_ANSWERS.sold_out.body)},
-  limit_exceeded = ${luaString(REFUSAL_ANSWERS.purchase_limit_exceeded.body)},
-}
+local REFUSED = {${RECORDED_REFUSALS}}
 local earlier = claim(KEYS[3], ARGV[1], ARGV[2], ARGV[3])
 if earlier and earlier ~= 'stale' then return {'earlier', earlier} end
 local outcome = reserve(KEYS[1], KEYS[2], ARGV[5], ARGV[6], 7)
-if not earlier and REFUSED[outcome] then
-  local answer = {fp = ARGV[4], state = 'done', status = ${REFUSAL_ANSWERS.sold_out.status}, body = REFUSED[outcome]}
+local refused = REFUSED[outcome]
+if not earlier and refused then
+  local answer = {fp = ARGV[4], state = 'done', status = refused[1], body = refused[2]}
   redis.call('SET', KEYS[3], cjson.encode(answer), 'PX', ARGV[2])
   return {outcome, 'recorded'}
 end

@@ -1,6 +1,7 @@
 import { AppError } from '../../platform/http/errors.js'
 import { problemOf } from '../../platform/http/problem.js'
 import type { StockRefused } from '../drops/index.js'
+import type { ReserveOutcome } from '../inventory/index.js'
 
 export type Refusal = StockRefused['reason']
 
@@ -24,3 +25,14 @@ export const REFUSAL_ANSWERS = Object.fromEntries(
     ]
   }),
 ) as Record<Refusal, { status: number; body: string }>
+
+/**
+ * The refusal each of the gate's refusing verdicts is answered with. A drop the gate still could not
+ * load after loading it from the database has nothing left to sell.
+ */
+export const GATE_REFUSALS: Record<Exclude<ReserveOutcome, 'ok'>, Refusal> = {
+  sold_out: 'sold_out',
+  sold_out_held: 'sold_out',
+  limit_exceeded: 'purchase_limit_exceeded',
+  not_loaded: 'sold_out',
+}

@@ -17,8 +17,8 @@ import type { GateLine, InventoryGate, ReserveOutcome } from '../inventory/index
 import { DEFAULT_TEST_TOKEN, type PaymentProvider, type WebhookOutcome } from '../payments/index.js'
 import { createCommitter } from './committer.js'
 import { orderEvent } from './events.js'
-import { fingerprint, type IdempotencyStore } from './idempotency.js'
-import { REFUSAL_ANSWERS, REFUSALS } from './refusals.js'
+import { type Begin, fingerprint, type IdempotencyStore } from './idempotency.js'
+import { GATE_REFUSALS, REFUSAL_ANSWERS, REFUSALS } from './refusals.js'
 import { KeyAlreadyUsed, type NewOrder, type OrdersRepository } from './repository.js'
 import type { OrderItemRow, OrderRow, OrderStatus } from './schema.js'
 
@@ -89,7 +89,7 @@ export const toOrder = (row: OrderRow, items: OrderItemRow[]): Order => ({
 
 /** The answer to an attempt the gate refused. */
 const refusalReply = (outcome: Exclude<ReserveOutcome, 'ok'>): OrderReply => ({
-  ...REFUSAL_ANSWERS[outcome === 'limit_exceeded' ? 'purchase_limit_exceeded' : 'sold_out'],
+  ...REFUSAL_ANSWERS[GATE_REFUSALS[outcome]],
   problem: true,
   replayed: false,
 })
@@ -102,6 +102,12 @@ interface Attempt {
   now: number
   lines: ReturnType<typeof resolveLines>
   gateLines: GateLine[]
+}
+
+/** An attempt the gate was already asked about, with its verdict. */
+interface Reserved {
+  attempt: Attempt
+  verdict: ReserveOutcome
 }
 
 interface Placement extends NewOrder {
@@ -204,28 +210,43 @@ export function ordersService(deps: OrdersDeps) {
     }
   }
 
-  /**
-   * The claim and the reservation in one step, where the idempotency store offers it. An order the
-   * ordinary path would refuse before the gate (drop missing or not open, items that do not fit it)
-   * takes the ordinary path, which answers it.
-   */
-  async function claimAndReserve(userId: string, key: string, fp: string, input: PlaceOrderInput) {
-    if (!idempotency.claimAndReserve) return undefined
+  /** An attempt on an open drop that fits it, else undefined (the ordinary path answers the rest). */
+  async function openAttempt(input: PlaceOrderInput): Promise<Attempt | undefined> {
     const drop = await drops.forOrder(input.drop_id)
     const now = Date.now()
     if (!drop || !isOpen(drop, now)) return undefined
-    let attempt: Attempt
     try {
-      attempt = attemptOn(drop, now, input.items)
+      return attemptOn(drop, now, input.items)
     } catch {
       return undefined
     }
+  }
+
+  /**
+   * Claims the key. Where the idempotency store can also reserve in the same step, an attempt on an
+   * open drop that fits it is claimed and reserved at once: `reserved` carries the gate's verdict, and
+   * a refusal the store recorded as the key's answer comes back as `answer`. Any other request is
+   * claimed the ordinary way.
+   */
+  async function claim(
+    userId: string,
+    key: string,
+    fp: string,
+    input: PlaceOrderInput,
+  ): Promise<{ answer: OrderReply } | { answer?: undefined; begun: Begin; reserved?: Reserved }> {
+    const attempt = idempotency.claimAndReserve ? await openAttempt(input) : undefined
+    if (!attempt || !idempotency.claimAndReserve) return { begun: await idempotency.begin(userId, key, fp) }
     const claimed = await idempotency.claimAndReserve(userId, key, fp, {
-      dropId: drop.dropId,
+      dropId: attempt.drop.dropId,
       lines: attempt.gateLines,
-      perUserLimit: drop.perUserLimit,
+      perUserLimit: attempt.drop.perUserLimit,
     })
-    return { claimed, attempt }
+    if (claimed.state === 'refused') return { answer: refusalReply(claimed.outcome) }
+    if (claimed.state === 'earlier') return { begun: claimed.begun }
+    return {
+      begun: { state: 'new', unseen: claimed.unseen },
+      reserved: { attempt, verdict: claimed.outcome },
+    }
   }
 
   /**
@@ -239,7 +260,7 @@ export function ordersService(deps: OrdersDeps) {
     fp: string,
     input: PlaceOrderInput,
     unseen: boolean,
-    reserved?: { attempt: Attempt; verdict: ReserveOutcome },
+    reserved?: Reserved,
   ): Promise<OrderReply> {
     let attempt = reserved?.attempt
     if (!attempt) {
@@ -456,13 +477,9 @@ export function ordersService(deps: OrdersDeps) {
         ])
       }
       const fp = fingerprint(input)
-      const fast = await claimAndReserve(userId, key, fp, input)
-      if (fast?.claimed.state === 'refused') return refusalReply(fast.claimed.outcome)
-      const begun = !fast
-        ? await idempotency.begin(userId, key, fp)
-        : fast.claimed.state === 'earlier'
-          ? fast.claimed.begun
-          : ({ state: 'new', unseen: fast.claimed.unseen } as const)
+      const claimed = await claim(userId, key, fp, input)
+      if (claimed.answer) return claimed.answer
+      const { begun, reserved } = claimed
       if (begun.state === 'mismatch') throw keyReused()
       if (begun.state === 'in_flight') {
         // The order may be placed already, its answer not yet kept in the fast store (see below).
@@ -479,10 +496,6 @@ export function ordersService(deps: OrdersDeps) {
 
       let reply: OrderReply
       try {
-        const reserved =
-          fast?.claimed.state === 'claimed'
-            ? { attempt: fast.attempt, verdict: fast.claimed.outcome }
-            : undefined
         reply = await place(userId, key, fp, input, begun.unseen, reserved)
       } catch (error) {
         if (!(error instanceof AppError) || error.status >= 500) {
