@@ -154,9 +154,11 @@ export function rowsOf<T>(result: unknown): T[] {
 }
 
 /** The database's own error under whatever wraps it (drizzle wraps the driver's error). */
-function databaseError(error: unknown): { code?: string; constraint?: string } | undefined {
-  for (let e = error as { code?: string; cause?: unknown } | undefined; e; e = e.cause as never) {
-    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e
+function databaseError(error: unknown): { code: string; constraint?: string } | undefined {
+  type Layer = { code?: unknown; severity?: unknown; cause?: unknown }
+  for (let e = error as Layer | undefined; e; e = e.cause as never) {
+    // Both drivers' database errors carry a severity; a socket error's code (EPIPE) is no SQLSTATE.
+    if (typeof e.code === 'string' && typeof e.severity === 'string') return e as { code: string }
     if (!e.cause || e.cause === e) break
   }
   return undefined
