@@ -157,6 +157,20 @@ function attemptBuilder(
   }
 }
 
+/**
+ * The answer rate while units were left (winners wait for their order to be written, so fewer
+ * connections are free to send) and after the sell-out (every attempt is refused by the gate alone).
+ */
+function ratesAroundSellOut(run: SaleRun) {
+  const sellOutS = run.sellOutMs / 1000
+  const afterS = run.load.seconds - sellOutS
+  return {
+    attempts_answered_by_sell_out: run.answeredBySellOut,
+    attempts_per_second_while_selling: run.answeredBySellOut / sellOutS,
+    attempts_per_second_after_sell_out: (run.load.requests - run.answeredBySellOut) / afterS,
+  }
+}
+
 interface SaleRun {
   load: OutcomeLoadResult
   cpu: CpuUse
@@ -164,6 +178,8 @@ interface SaleRun {
   sellOutMs: number
   /** ms from the first attempt to the first winning answer. */
   firstWinMs: number
+  /** Attempts answered by the time the last unit sold (that answer included). */
+  answeredBySellOut: number
   built: number
 }
 
@@ -178,6 +194,8 @@ async function sale(
   let wins = 0
   let sellOutMs = Number.POSITIVE_INFINITY
   let firstWinMs = Number.POSITIVE_INFINITY
+  let answered = 0
+  let answeredBySellOut = 0
   const meter = cpuMeter({ server: app.app.process.pid })
   const load = await outcomeLoad({
     url: app.app.url,
@@ -186,13 +204,17 @@ async function sale(
     next: builder.next,
     classify: statusAndCode,
     onOutcome: (outcome, elapsedMs) => {
+      answered += 1
       if (outcome !== '201') return
       wins += 1
       if (wins === 1) firstWinMs = elapsedMs
-      if (wins === drop.total_inventory) sellOutMs = elapsedMs
+      if (wins === drop.total_inventory) {
+        sellOutMs = elapsedMs
+        answeredBySellOut = answered
+      }
     },
   })
-  return { load, cpu: meter(), sellOutMs, firstWinMs, built: builder.built() }
+  return { load, cpu: meter(), sellOutMs, firstWinMs, answeredBySellOut, built: builder.built() }
 }
 
 interface Audit {
@@ -403,6 +425,7 @@ async function runShape(shape: AppShape) {
         wins,
         time_to_sell_out_s: run.sellOutMs / 1000,
         time_to_first_win_s: run.firstWinMs / 1000,
+        ...ratesAroundSellOut(run),
         winners_latency: winners,
         rejected_latency: rejected,
         latency_by_outcome: run.load.outcomes,
@@ -490,6 +513,7 @@ function print(
     `   ratio attempts/s : hello-world = ${fmt.ratio(result.sale.ratio_to_hello_world)}`,
     `   time to sell out (first attempt -> ${fmt.int(result.sale.wins)}th unit sold): ${fmt.seconds(result.sale.time_to_sell_out_s)}` +
       ` (first win after ${fmt.seconds(result.sale.time_to_first_win_s)})`,
+    `   attempts/s while units were left: ${fmt.int(result.sale.attempts_per_second_while_selling)}; after the sell-out: ${fmt.int(result.sale.attempts_per_second_after_sell_out)}`,
     '',
     table([
       ['latency', 'count', 'p50', 'p90', 'p99', 'max'],

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import {
@@ -33,6 +33,30 @@ interface Raw {
   text: string
   json: any
 }
+
+it('fingerprints a body by its content: key order does not matter, and the digest is that of its JSON with sorted keys', () => {
+  const body = {
+    payment: { token: 'tok_visa', method: 'card' },
+    items: [{ quantity: 2, product_id: 'p' }],
+    drop_id: 'd',
+  }
+  const reordered = {
+    drop_id: 'd',
+    items: [{ product_id: 'p', quantity: 2 }],
+    payment: { method: 'card', token: 'tok_visa' },
+  }
+  expect(fingerprint(reordered)).toBe(fingerprint(body))
+  // Fingerprints are kept for a day or more (Redis, the durable record): their form must not drift.
+  const sorted =
+    '{"drop_id":"d","items":[{"product_id":"p","quantity":2}],"payment":{"method":"card","token":"tok_visa"}}'
+  expect(fingerprint(body)).toBe(createHash('sha256').update(sorted).digest('base64url'))
+  expect(fingerprint({ ...body, items: [{ quantity: 3, product_id: 'p' }] })).not.toBe(fingerprint(body))
+  expect(fingerprint({ a: 'é"\\\n', b: [null, true, 1.5], c: {} })).toBe(
+    createHash('sha256')
+      .update(JSON.stringify({ a: 'é"\\\n', b: [null, true, 1.5], c: {} }))
+      .digest('base64url'),
+  )
+})
 
 describeShapes('orders', (shape) => {
   let server: TestApp

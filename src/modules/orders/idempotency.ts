@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 import { luaScript, type RedisClient, runScript } from '../../platform/redis.js'
 import {
@@ -77,22 +77,30 @@ function interpret(entry: Entry, fingerprint: string): Exclude<Begin, { state: '
   return { state: 'done', status: entry.status!, body: entry.body! }
 }
 
+/**
+ * JSON with every object's keys in sorted order, written straight to a string: a request's fingerprint
+ * is worked out on every order attempt. Gives exactly what JSON.stringify gives for the value with
+ * its keys sorted, so fingerprints already kept stay valid.
+ */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) {
+    return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`
+  }
+  if (value && typeof value === 'object') {
+    const record = value as Record<string, unknown>
+    let out = ''
+    for (const key of Object.keys(record).sort()) {
+      if (record[key] === undefined) continue
+      out += `${out ? ',' : ''}${JSON.stringify(key)}:${canonicalJson(record[key])}`
+    }
+    return `{${out}}`
+  }
+  return JSON.stringify(value)
+}
+
 /** A stable digest of a request body: the same JSON in any key order gives the same fingerprint. */
 export function fingerprint(body: unknown): string {
-  const canonical = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(canonical)
-    if (value && typeof value === 'object') {
-      return Object.fromEntries(
-        Object.keys(value)
-          .sort()
-          .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
-      )
-    }
-    return value
-  }
-  return createHash('sha256')
-    .update(JSON.stringify(canonical(body)))
-    .digest('base64url')
+  return hash('sha256', canonicalJson(body), 'base64url')
 }
 
 export function memoryIdempotencyStore(max = 1_000_000): IdempotencyStore {
@@ -185,7 +193,7 @@ export function redisIdempotencyStore(
   gate?: Pick<InventoryGate, 'reservedElsewhere'>,
 ): IdempotencyStore {
   const redisKey = (userId: string, key: string) =>
-    `${prefix}idem:${userId}:${createHash('sha256').update(key).digest('base64url')}`
+    `${prefix}idem:${userId}:${hash('sha256', key, 'base64url')}`
   const claimOf = (fp: string, now: number) =>
     JSON.stringify({ fp, state: 'in_flight', lease: now + IN_FLIGHT_TTL_MS } satisfies Entry)
   const store: IdempotencyStore = {
