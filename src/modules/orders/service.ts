@@ -87,12 +87,18 @@ export const toOrder = (row: OrderRow, items: OrderItemRow[]): Order => ({
   updated_at: row.updatedAt.toISOString(),
 })
 
+type GateRefusal = Exclude<ReserveOutcome, 'ok'>
+
+/** The answers to attempts the gate refused, made once: a sale hands them out by the thousand. */
+const REFUSAL_REPLIES = Object.fromEntries(
+  (Object.keys(GATE_REFUSALS) as GateRefusal[]).map((outcome) => [
+    outcome,
+    Object.freeze({ ...REFUSAL_ANSWERS[GATE_REFUSALS[outcome]], problem: true, replayed: false }),
+  ]),
+) as Record<GateRefusal, OrderReply>
+
 /** The answer to an attempt the gate refused. */
-const refusalReply = (outcome: Exclude<ReserveOutcome, 'ok'>): OrderReply => ({
-  ...REFUSAL_ANSWERS[GATE_REFUSALS[outcome]],
-  problem: true,
-  replayed: false,
-})
+const refusalReply = (outcome: GateRefusal): OrderReply => REFUSAL_REPLIES[outcome]
 
 /** Orders are taken while the drop is live and before its end time. */
 const isOpen = (drop: DropForOrder, now: number) => drop.status === 'live' && now < drop.endsAt
