@@ -192,6 +192,63 @@ describeShapes('orders', (shape) => {
     })
   })
 
+  it('keeps orders in monthly partitions: each order in its month, the coming months made ahead, none left to the default', async () => {
+    const { product, drop } = await liveDrop({ stock: 5, perUserLimit: 5 })
+    const buyer = await register(api)
+    const placed = await order(buyer.access_token, one(drop.drop_id, product.product_id))
+    expect(placed.status, JSON.stringify(placed.body)).toBe(201)
+    const query = async <T>(text: ReturnType<typeof sql>) =>
+      rowsOf<T>(await server.app.db.primary.execute(text))
+    const month = (at: Date) => `orders_${at.toISOString().slice(0, 7).replace('-', '_')}`
+
+    const [home] = await query<{ partition: string }>(
+      sql`SELECT tableoid::regclass::text AS partition FROM orders WHERE order_id = ${placed.body.order_id}`,
+    )
+    expect(home?.partition).toBe(month(new Date(placed.body.created_at)))
+    const partitions = (
+      await query<{ name: string }>(
+        sql`SELECT inhrelid::regclass::text AS name FROM pg_inherits WHERE inhparent = 'orders'::regclass`,
+      )
+    ).map((r) => r.name)
+    const now = new Date()
+    for (let ahead = 0; ahead <= 3; ahead++) {
+      expect(partitions).toContain(
+        month(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + ahead, 1))),
+      )
+    }
+    expect(partitions).toContain('orders_default')
+    expect(await query(sql`SELECT 1 FROM orders_default`)).toEqual([])
+
+    // What the workers run daily: idempotent, and safe when processes starting together both ask.
+    const addMonths = async (months: number) => {
+      const [row] = await query<{ created: number }>(
+        sql`SELECT orders_add_month_partitions(now(), now() + make_interval(months => ${months})) AS created`,
+      )
+      return Number(row?.created)
+    }
+    expect(await addMonths(3)).toBe(0)
+    const more = await Promise.all([addMonths(5), addMonths(5)])
+    expect(more.sort()).toEqual([0, 2])
+
+    // An order of a month without a partition waits in the default one, and moves when it is made.
+    const later = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 8, 15))
+    const laterId = randomUUID()
+    await server.app.db.primary.execute(sql`
+      INSERT INTO orders (order_id, user_id, drop_id, creator_id, status, total_amount, currency,
+                          idempotency_key, created_at, updated_at)
+      SELECT ${laterId}::uuid, user_id, drop_id, creator_id, status, total_amount, currency,
+             'partition-test', ${later.toISOString()}::timestamptz, updated_at
+      FROM orders WHERE order_id = ${placed.body.order_id}`)
+    expect(await query(sql`SELECT 1 FROM orders_default`)).toHaveLength(1)
+    expect(await addMonths(8)).toBe(3)
+    expect(await query(sql`SELECT 1 FROM orders_default`)).toEqual([])
+    const [moved] = await query<{ partition: string }>(
+      sql`SELECT tableoid::regclass::text AS partition FROM orders WHERE order_id = ${laterId}`,
+    )
+    expect(moved?.partition).toBe(month(later))
+    await server.app.db.primary.execute(sql`DELETE FROM orders WHERE order_id = ${laterId}`)
+  })
+
   it('202: tok_async leaves the order pending with a hold that expires after HOLD_TTL_SECONDS', async () => {
     const { product, drop } = await liveDrop({ stock: 4 })
     const buyer = await register(api)

@@ -35,16 +35,28 @@ export function createOrdersModule(
   return { service: ordersService({ db, repo: ordersRepository(db), idempotency, ...rest }) }
 }
 
-/** Expires unpaid holds (every second) and purges idempotency records past their keeping time (hourly). */
+/** Monthly partitions of `orders` are kept this many months ahead of the current one. */
+const PARTITION_MONTHS_AHEAD = 3
+
+/**
+ * Expires unpaid holds (every second), purges idempotency records past their keeping time (hourly),
+ * and creates the coming months' partitions of `orders` (now, then daily).
+ */
 export function startOrderHousekeeping(
-  orders: Pick<ReturnType<typeof ordersService>, 'expireHolds' | 'purgeExpiredKeys'>,
+  orders: Pick<ReturnType<typeof ordersService>, 'expireHolds' | 'purgeExpiredKeys' | 'addMonthPartitions'>,
   log: FastifyBaseLogger,
 ) {
+  const addPartitions = () => orders.addMonthPartitions(PARTITION_MONTHS_AHEAD)
+  const first = addPartitions().catch((error: unknown) =>
+    log.warn({ err: error }, 'creating the coming months’ order partitions failed; will retry daily'),
+  )
   const stops = [
     every(1_000, orders.expireHolds, log, 'hold expiry'),
     every(3_600_000, orders.purgeExpiredKeys, log, 'idempotency purge'),
+    every(86_400_000, addPartitions, log, 'order partitions'),
   ]
   return async () => {
+    await first
     await Promise.all(stops.map((stop) => stop()))
   }
 }

@@ -241,6 +241,15 @@ export function ordersRepository(db: Db) {
     async purgeExpiredKeys(): Promise<void> {
       await db.primary.execute(sql`DELETE FROM idempotency_keys WHERE expires_at < now()`)
     },
+
+    /** Creates the missing monthly partitions of `orders` through `monthsAhead` months from now. */
+    async addMonthPartitions(monthsAhead: number): Promise<number> {
+      const [row] = rowsOf<{ created: number }>(
+        await db.primary.execute(sql`
+          SELECT orders_add_month_partitions(now(), now() + make_interval(months => ${monthsAhead})) AS created`),
+      )
+      return Number(row?.created ?? 0)
+    },
   }
 }
 export type OrdersRepository = ReturnType<typeof ordersRepository>

@@ -7,20 +7,25 @@ const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 
 export const ORDER_STATUSES = ['pending', 'confirmed', 'cancelled', 'expired', 'shipped'] as const
 export type OrderStatus = (typeof ORDER_STATUSES)[number]
 
-export const orders = pgTable('orders', {
-  orderId: uuid('order_id').primaryKey(),
-  userId: uuid('user_id').notNull(),
-  dropId: uuid('drop_id').notNull(),
-  creatorId: uuid('creator_id').notNull(),
-  status: text('status').$type<OrderStatus>().notNull(),
-  totalAmount: bigint('total_amount', { mode: 'number' }).notNull(),
-  currency: text('currency').notNull(),
-  paymentId: text('payment_id'),
-  holdExpiresAt: ts('hold_expires_at'),
-  idempotencyKey: text('idempotency_key').notNull(),
-  createdAt: ts('created_at').notNull(),
-  updatedAt: ts('updated_at').notNull(),
-})
+/** Partitioned by month on created_at (migrations/0007), hence the key (order_id, created_at). */
+export const orders = pgTable(
+  'orders',
+  {
+    orderId: uuid('order_id').notNull(),
+    userId: uuid('user_id').notNull(),
+    dropId: uuid('drop_id').notNull(),
+    creatorId: uuid('creator_id').notNull(),
+    status: text('status').$type<OrderStatus>().notNull(),
+    totalAmount: bigint('total_amount', { mode: 'number' }).notNull(),
+    currency: text('currency').notNull(),
+    paymentId: text('payment_id'),
+    holdExpiresAt: ts('hold_expires_at'),
+    idempotencyKey: text('idempotency_key').notNull(),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orderId, t.createdAt] })],
+)
 export type OrderRow = typeof orders.$inferSelect
 
 export const orderItems = pgTable(

@@ -631,6 +631,9 @@ export function ordersService(deps: OrdersDeps) {
     },
 
     purgeExpiredKeys: () => repo.purgeExpiredKeys(),
+
+    /** Creates the missing monthly partitions of `orders`, up to `monthsAhead` months from now. */
+    addMonthPartitions: (monthsAhead: number) => repo.addMonthPartitions(monthsAhead),
   }
 }
 
