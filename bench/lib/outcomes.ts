@@ -1,5 +1,5 @@
 import autocannon, { type RequestSpec } from 'autocannon'
-import { Pool } from 'undici'
+import { type Dispatcher, Pool } from 'undici'
 import { percentile } from './load.js'
 
 /** Latency figures of a set of responses, in ms measured with the high-resolution clock. */
@@ -181,27 +181,46 @@ export async function pacedLoad(options: PacedLoadOptions): Promise<OutcomeLoadR
   const warmupCount = Math.round(options.rate * (options.warmup ?? 1))
   const total = warmupCount + Math.max(1, Math.round(options.rate * options.duration))
   const interval = 1000 / options.rate
-  const inFlight = new Set<Promise<void>>()
   const started = performance.now()
   // The measured part starts after the warm-up (a new pool opens its connections as load needs them).
   const measuredFrom = started + warmupCount * interval
   let finished = started
+  let answered = 0
+  let allAnswered: () => void = () => {}
+  const everyAnswer = new Promise<void>((resolve) => {
+    allAnswered = resolve
+  })
+  const settle = () => {
+    answered += 1
+    if (answered === total) allAnswered()
+  }
+  // undici's dispatch API with a handler of callbacks, not `request`: no promise and no body stream per
+  // response, which takes the load generator from ~0.65 to ~0.4 of a core at 18,000 requests/s on
+  // these two shared cores, every bit of it taken from the server under test.
   const send = () => {
     const sentAt = performance.now()
-    const done = pool
-      .request({ method: 'GET', path: options.path })
-      .then(async (response) => {
-        await response.body.arrayBuffer()
-        if (sentAt < measuredFrom) return
-        finished = performance.now()
-        samples.push(finished - sentAt)
-        statusCodes[response.statusCode] = (statusCodes[response.statusCode] ?? 0) + 1
-      })
-      .catch(() => {
+    let status = 0
+    const handler: Dispatcher.DispatchHandlers = {
+      onConnect: () => {},
+      onHeaders: (statusCode) => {
+        status = statusCode
+        return true
+      },
+      onData: () => true,
+      onComplete: () => {
+        if (sentAt >= measuredFrom) {
+          finished = performance.now()
+          samples.push(finished - sentAt)
+          statusCodes[status] = (statusCodes[status] ?? 0) + 1
+        }
+        settle()
+      },
+      onError: () => {
         errors += 1
-      })
-      .finally(() => inFlight.delete(done))
-    inFlight.add(done)
+        settle()
+      },
+    }
+    pool.dispatch({ method: 'GET', path: options.path }, handler)
   }
   try {
     let sent = 0
@@ -216,7 +235,7 @@ export async function pacedLoad(options: PacedLoadOptions): Promise<OutcomeLoadR
       const wait = started + sent * interval - performance.now()
       await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.floor(wait))))
     }
-    await Promise.all(inFlight)
+    await everyAnswer
   } finally {
     await pool.close()
   }
