@@ -1,11 +1,14 @@
+import { randomUUID } from 'node:crypto'
 import { readdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { sql } from 'drizzle-orm'
 import { UUID } from 'uuidv7'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { inProcessBus } from '../../src/platform/bus/index.js'
 import { createDb, type Db, rowsOf } from '../../src/platform/db/index.js'
 import { migrate } from '../../src/platform/db/migrate.js'
-import { pruneOutbox } from '../../src/platform/outbox/index.js'
+import { createLogger } from '../../src/platform/logger.js'
+import { appendToOutbox, pruneOutbox, startRelay } from '../../src/platform/outbox/index.js'
 import { isolatedDatabase } from '../support/engines.js'
 
 const MIGRATIONS = readdirSync(fileURLToPath(new URL('../../migrations/', import.meta.url)))
@@ -25,6 +28,17 @@ async function appliedMigrations(db: Db): Promise<string[]> {
 }
 
 /** The behaviour both Db adapters must show; `open` gives a handle on a fresh, empty database. */
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Waits until `done` holds, or fails after `withinMs`. */
+async function until(done: () => boolean, withinMs: number): Promise<void> {
+  const started = Date.now()
+  while (!done()) {
+    if (Date.now() - started > withinMs) throw new Error(`not done within ${withinMs} ms`)
+    await sleep(10)
+  }
+}
+
 function dbContract(kind: Db['kind'], open: () => Promise<Opened>) {
   let opened: Opened
   beforeAll(async () => {
@@ -45,6 +59,53 @@ function dbContract(kind: Db['kind'], open: () => Promise<Opened>) {
     expect(await appliedMigrations(opened.db)).toEqual(MIGRATIONS)
     expect(await migrate(opened.db)).toEqual([])
     expect(await appliedMigrations(opened.db)).toEqual(MIGRATIONS)
+  })
+
+  it('relays at an idle pace while nothing is written, and soon after this process writes', async () => {
+    // The same database, with every statement the relay sends counted.
+    let statements = 0
+    const counted: Db = {
+      ...opened.db,
+      primary: new Proxy(opened.db.primary, {
+        get(target, property, receiver) {
+          const value = Reflect.get(target, property, receiver)
+          if (property !== 'execute') return value
+          return (...args: unknown[]) => {
+            statements += 1
+            return (value as (...a: unknown[]) => unknown).apply(target, args)
+          }
+        },
+      }),
+    }
+    const delivered = new Map<string, number>()
+    const bus = inProcessBus(() => {})
+    bus.subscribe({ topics: ['pace.probe'], handler: (event) => void delivered.set(event.id, Date.now()) })
+    const relay = startRelay(counted, bus, 50, createLogger('silent'))
+    try {
+      await sleep(1_500)
+      statements = 0
+      await sleep(2_000)
+      // Looking every 50 ms would be 40 statements; idle, the relay looks every 500 ms.
+      expect(statements).toBeLessThanOrEqual(6)
+
+      const writtenAt = Date.now()
+      const [id] = await opened.db.primary.transaction((tx) =>
+        appendToOutbox(tx, [{ topic: 'pace.probe', key: 'here', payload: {} }]),
+      )
+      await until(() => delivered.has(id!), 2_000)
+      expect(delivered.get(id!)! - writtenAt).toBeLessThan(400)
+
+      // Written by another process, which cannot wake this relay: found at the idle pace.
+      await sleep(1_500)
+      const elsewhere = randomUUID()
+      await opened.db.primary.execute(
+        sql`INSERT INTO outbox (id, topic, key, payload) VALUES (${elsewhere}::uuid, 'pace.probe', 'there', '{}')`,
+      )
+      await until(() => delivered.has(elsewhere), 3_000)
+    } finally {
+      await relay.stop()
+      await bus.close()
+    }
   })
 
   it('hash-partitions follows by creator_id into 16 partitions', async () => {

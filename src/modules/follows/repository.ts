@@ -2,6 +2,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm'
 import { uuidv7 } from 'uuidv7'
 import { perTurn } from '../../platform/batch.js'
 import { type Db, rowsOf } from '../../platform/db/index.js'
+import { outboxWritten } from '../../platform/outbox/index.js'
 import { followerCounts, follows } from './schema.js'
 
 export interface Edge {
@@ -111,6 +112,7 @@ export function followsRepository(db: Db) {
       userIds: wanted.map((w) => w.userId),
       eventIds: wanted.map(() => uuidv7()),
     })
+    if (rows.length > 0) outboxWritten()
     const inserted = new Map(rows.map((r) => [`${r.creator_id}|${r.user_id}`, new Date(r.created_at)]))
     // The same follow twice in one batch inserted one edge: the first asker made it, the other found it.
     return wanted.map((w) => {
@@ -132,6 +134,7 @@ export function followsRepository(db: Db) {
     /** Deletes the edge, records its -1 delta and announces it, in one statement. */
     async unfollow(creatorId: string, userId: string): Promise<void> {
       await statements.unfollow.primary({ creatorId, userId, eventId: uuidv7() })
+      outboxWritten()
     },
 
     /** Every creator a user follows (for routing live events to their sockets). */

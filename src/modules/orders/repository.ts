@@ -3,7 +3,7 @@ import { uuidv7 } from 'uuidv7'
 import { perTurn } from '../../platform/batch.js'
 import { type Db, type Executor, rowsOf, sqlStateOf, type Tx } from '../../platform/db/index.js'
 import { UUID } from '../../platform/http/pagination.js'
-import type { OutboxEntry } from '../../platform/outbox/index.js'
+import { type OutboxEntry, outboxWritten } from '../../platform/outbox/index.js'
 import { type OrderItemRow, type OrderRow, type OrderStatus, orderItems, orders } from './schema.js'
 
 export interface NewOrder {
@@ -129,6 +129,7 @@ export function ordersRepository(db: Db) {
         if (sqlStateOf(error) === KEY_ALREADY_USED) throw new KeyAlreadyUsed()
         throw error
       }
+      outboxWritten()
     },
 
     /** The durable record of a finished request, when the fast store has forgotten it. */

@@ -12,9 +12,24 @@ export interface OutboxEntry<Payload = unknown> {
   payload: Payload
 }
 
+/** The relays of this process, woken when it writes events (see `startRelay`). */
+const wakers = new Set<() => void>()
+
+/**
+ * Tells this process's relays that events were just written, so they look soon rather than at their
+ * idle pace. Writers that insert into the outbox by their own SQL call it once their write is done;
+ * `appendToOutbox` calls it itself.
+ */
+export function outboxWritten(): void {
+  for (const wake of wakers) wake()
+}
+
 /** Writes events in the caller's transaction, so they exist exactly when the change does. */
 export async function appendToOutbox(tx: Executor, entries: OutboxEntry[]): Promise<string[]> {
   if (entries.length === 0) return []
+  // Before the commit: the relay's next look comes a poll interval later, by when it has usually
+  // happened; if not, the look after.
+  outboxWritten()
   const ids = entries.map(() => uuidv7())
   const rows = entries.map(
     (entry, i) =>
@@ -76,11 +91,35 @@ export async function relayOnce(db: Db, bus: EventBus, lag?: Histogram): Promise
   return rows.length
 }
 
-/** Runs the relay continuously; drains whole backlogs before sleeping. */
+/** The relay's longest sleep while nothing is written: the most an event written by another process waits. */
+const IDLE_POLL_MS = 500
+
+/**
+ * Runs the relay continuously; drains whole backlogs before sleeping. It looks every `everyMs` while
+ * events flow; each look that finds nothing doubles the wait, up to IDLE_POLL_MS, so an idle process
+ * does not query the database twenty times a second. Events written by this process (`outboxWritten`)
+ * and `nudge` bring the pace back at once.
+ */
 export function startRelay(db: Db, bus: EventBus, everyMs: number, log: FastifyBaseLogger, lag?: Histogram) {
   let stopped = false
   let timer: NodeJS.Timeout | undefined
   let wake: (() => void) | undefined
+  let wait = everyMs
+  const nudge = () => {
+    wait = everyMs
+    clearTimeout(timer)
+    wake?.()
+  }
+  // A write wakes a sleeping relay after `everyMs`, not at once: a busy writer's events are taken a
+  // batch at a time, as the steady pace takes them.
+  const hasten = () => {
+    if (wait === everyMs) return
+    wait = everyMs
+    if (!wake) return
+    clearTimeout(timer)
+    timer = setTimeout(wake, everyMs)
+  }
+  wakers.add(hasten)
   const loop = async () => {
     while (!stopped) {
       let published = 0
@@ -89,23 +128,22 @@ export function startRelay(db: Db, bus: EventBus, everyMs: number, log: FastifyB
       } catch (error) {
         log.warn({ err: error }, 'outbox relay failed; retrying')
       }
-      if (published < BATCH) {
-        await new Promise<void>((resolve) => {
-          wake = resolve
-          timer = setTimeout(resolve, everyMs)
-        })
-      }
+      if (published >= BATCH) continue
+      wait = published > 0 ? everyMs : Math.min(wait * 2, Math.max(everyMs, IDLE_POLL_MS))
+      await new Promise<void>((resolve) => {
+        wake = resolve
+        timer = setTimeout(resolve, wait)
+      })
+      wake = undefined
     }
   }
   const running = loop()
   return {
     /** Relays now rather than at the next tick (after a local commit). */
-    nudge() {
-      clearTimeout(timer)
-      wake?.()
-    },
+    nudge,
     async stop() {
       stopped = true
+      wakers.delete(hasten)
       clearTimeout(timer)
       wake?.()
       await running
