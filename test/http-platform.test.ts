@@ -261,8 +261,9 @@ describeShapes('graceful shutdown of the real CLI', (shape) => {
     await cli.waitFor('listening on', `:${env.PORT}`)
 
     // Registrations hash passwords with argon2, so a burst of them keeps the server busy for a while:
-    // SIGTERM lands while most of them are still being handled.
-    const requests = Array.from({ length: 16 }, (_, i) => {
+    // SIGTERM lands while most of them are still being handled. The burst is large enough that, on a
+    // loaded machine, this test reading the server's log cannot fall behind until every one is done.
+    const requests = Array.from({ length: 48 }, (_, i) => {
       const username = `d${i}${randomBytes(5).toString('hex')}`
       return {
         id: `drain-${i}-${randomBytes(4).toString('hex')}`,
