@@ -3,13 +3,15 @@ import type { FastifyBaseLogger } from 'fastify'
 /**
  * Runs `task` every `everyMs` until stopped. A tick starts only after the previous one finished, so a
  * slow engine never piles up overlapping runs; failures are logged and retried on the next tick.
- * Returns the stop function, which waits for a running tick.
+ * `now`: the first tick runs at once rather than after `everyMs`. Returns the stop function, which
+ * waits for a running tick.
  */
 export function every(
   everyMs: number,
   task: () => Promise<unknown>,
   log: FastifyBaseLogger,
   name: string,
+  options: { now?: boolean } = {},
 ): () => Promise<void> {
   let stopped = false
   let timer: NodeJS.Timeout | undefined
@@ -21,7 +23,8 @@ export function every(
         if (!stopped) timer = setTimeout(tick, everyMs)
       })
   }
-  timer = setTimeout(tick, everyMs)
+  if (options.now) tick()
+  else timer = setTimeout(tick, everyMs)
   return async () => {
     stopped = true
     clearTimeout(timer)

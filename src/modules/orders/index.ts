@@ -46,17 +46,14 @@ export function startOrderHousekeeping(
   orders: Pick<ReturnType<typeof ordersService>, 'expireHolds' | 'purgeExpiredKeys' | 'addMonthPartitions'>,
   log: FastifyBaseLogger,
 ) {
-  const addPartitions = () => orders.addMonthPartitions(PARTITION_MONTHS_AHEAD)
-  const first = addPartitions().catch((error: unknown) =>
-    log.warn({ err: error }, 'creating the coming months’ order partitions failed; will retry daily'),
-  )
   const stops = [
     every(1_000, orders.expireHolds, log, 'hold expiry'),
     every(3_600_000, orders.purgeExpiredKeys, log, 'idempotency purge'),
-    every(86_400_000, addPartitions, log, 'order partitions'),
+    every(86_400_000, () => orders.addMonthPartitions(PARTITION_MONTHS_AHEAD), log, 'order partitions', {
+      now: true,
+    }),
   ]
   return async () => {
-    await first
     await Promise.all(stops.map((stop) => stop()))
   }
 }
