@@ -9,7 +9,7 @@ import {
   redisGateKeys,
   reservePairs,
 } from '../inventory/index.js'
-import { GATE_REFUSALS, REFUSAL_ANSWERS } from './refusals.js'
+import { GATE_REFUSAL_ANSWERS } from './refusals.js'
 
 export type Begin =
   /**
@@ -159,7 +159,7 @@ const luaString = (text: string) => {
  */
 const RECORDED_REFUSALS = (['sold_out', 'sold_out_held', 'limit_exceeded'] as const)
   .map((outcome) => {
-    const answer = REFUSAL_ANSWERS[GATE_REFUSALS[outcome]]
+    const answer = GATE_REFUSAL_ANSWERS[outcome]
     return `${outcome} = {${answer.status}, ${luaString(answer.body)}}`
   })
   .join(', ')

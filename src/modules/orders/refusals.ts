@@ -5,6 +5,9 @@ import type { ReserveOutcome } from '../inventory/index.js'
 
 export type Refusal = StockRefused['reason']
 
+/** A verdict of the gate that refuses the order. */
+export type GateRefusal = Exclude<ReserveOutcome, 'ok'>
+
 export const REFUSALS: Record<Refusal, () => AppError> = {
   drop_not_live: () => new AppError(409, 'drop_not_live', 'This drop is not live'),
   sold_out: () => new AppError(409, 'sold_out', 'Not enough stock left for this order'),
@@ -30,9 +33,17 @@ export const REFUSAL_ANSWERS = Object.fromEntries(
  * The refusal each of the gate's refusing verdicts is answered with. A drop the gate still could not
  * load after loading it from the database has nothing left to sell.
  */
-export const GATE_REFUSALS: Record<Exclude<ReserveOutcome, 'ok'>, Refusal> = {
+export const GATE_REFUSALS: Record<GateRefusal, Refusal> = {
   sold_out: 'sold_out',
   sold_out_held: 'sold_out',
   limit_exceeded: 'purchase_limit_exceeded',
   not_loaded: 'sold_out',
 }
+
+/** The answer to each of the gate's refusing verdicts, read by the reply and by the claim-and-reserve script. */
+export const GATE_REFUSAL_ANSWERS = Object.fromEntries(
+  (Object.keys(GATE_REFUSALS) as GateRefusal[]).map((outcome) => [
+    outcome,
+    REFUSAL_ANSWERS[GATE_REFUSALS[outcome]],
+  ]),
+) as Record<GateRefusal, { status: number; body: string }>

@@ -18,7 +18,7 @@ import { DEFAULT_TEST_TOKEN, type PaymentProvider, type WebhookOutcome } from '.
 import { createCommitter } from './committer.js'
 import { orderEvent } from './events.js'
 import { type Begin, fingerprint, type IdempotencyStore } from './idempotency.js'
-import { GATE_REFUSALS, REFUSAL_ANSWERS, REFUSALS } from './refusals.js'
+import { GATE_REFUSAL_ANSWERS, type GateRefusal, REFUSALS } from './refusals.js'
 import { KeyAlreadyUsed, type NewOrder, type OrdersRepository } from './repository.js'
 import type { OrderItemRow, OrderRow, OrderStatus } from './schema.js'
 
@@ -87,13 +87,11 @@ export const toOrder = (row: OrderRow, items: OrderItemRow[]): Order => ({
   updated_at: row.updatedAt.toISOString(),
 })
 
-type GateRefusal = Exclude<ReserveOutcome, 'ok'>
-
 /** The answers to attempts the gate refused, made once: a sale hands them out by the thousand. */
 const REFUSAL_REPLIES = Object.fromEntries(
-  (Object.keys(GATE_REFUSALS) as GateRefusal[]).map((outcome) => [
+  Object.entries(GATE_REFUSAL_ANSWERS).map(([outcome, answer]) => [
     outcome,
-    Object.freeze({ ...REFUSAL_ANSWERS[GATE_REFUSALS[outcome]], problem: true, replayed: false }),
+    Object.freeze({ ...answer, problem: true, replayed: false }),
   ]),
 ) as Record<GateRefusal, OrderReply>
 
