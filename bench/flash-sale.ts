@@ -19,7 +19,6 @@
 // >= 0.05x; both: 0 oversold, 0 duplicates. LIVEDROP_BENCH_PROFILE_DIR=<dir> writes a CPU profile of
 // the app during the sale.
 
-import type { RequestSpec } from 'autocannon'
 import { helloWorldBaseline } from './lib/baseline.js'
 import { parseFlags, positive, positiveInt } from './lib/cli.js'
 import { type CpuUse, cpuMeter, quietPhases } from './lib/cpu.js'
@@ -120,11 +119,12 @@ function shuffledAttempts(users: number, perUser: number, seed: number): Int32Ar
 }
 
 /**
- * A request builder for autocannon: attempt i goes to user order[i] with that user's next key
- * (`<prefix><n>`), buying one unit. Requests built beyond the planned attempts (autocannon may build
- * one ahead per connection) get keys of their own, so no key is ever sent twice.
+ * The attempts' requests, written out from a template: attempt i goes to user order[i] with that
+ * user's next key (`<prefix><n>`), buying one unit. Requests asked for beyond the planned attempts
+ * (autocannon may send one ahead per connection) get keys of their own, so no key is ever sent twice.
  */
-function attemptBuilder(
+function attemptRequests(
+  url: string,
   drop: BenchDrop & { product_id: string },
   tokens: string[],
   order: Int32Array,
@@ -134,24 +134,21 @@ function attemptBuilder(
     drop_id: drop.drop_id,
     items: [{ product_id: drop.product_id, quantity: 1 }],
   })
+  const head =
+    'POST /api/v1/orders HTTP/1.1\r\n' +
+    `Host: ${new URL(url).host}\r\n` +
+    'Connection: keep-alive\r\n' +
+    'content-type: application/json\r\n' +
+    `content-length: ${Buffer.byteLength(body)}\r\n` +
+    'authorization: Bearer '
   const used = new Int32Array(tokens.length)
   let built = 0
   return {
-    next(request: RequestSpec): RequestSpec {
+    next(): Buffer {
       const i = built++
       const user = i < order.length ? order[i]! : i % tokens.length
       const key = i < order.length ? `${keyPrefix}${used[user]!++}` : `${keyPrefix}x${i}`
-      return {
-        ...request,
-        method: 'POST',
-        path: '/api/v1/orders',
-        body,
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Bearer ${tokens[user]}`,
-          'idempotency-key': key,
-        },
-      }
+      return Buffer.from(`${head}${tokens[user]}\r\nidempotency-key: ${key}\r\n\r\n${body}`)
     },
     built: () => built,
   }
@@ -190,7 +187,7 @@ async function sale(
   order: Int32Array,
   keyPrefix: string,
 ): Promise<SaleRun> {
-  const builder = attemptBuilder(drop, tokens, order, keyPrefix)
+  const requests = attemptRequests(app.app.url, drop, tokens, order, keyPrefix)
   let wins = 0
   let sellOutMs = Number.POSITIVE_INFINITY
   let firstWinMs = Number.POSITIVE_INFINITY
@@ -201,7 +198,7 @@ async function sale(
     url: app.app.url,
     connections: options.connections,
     amount: order.length,
-    next: builder.next,
+    raw: requests.next,
     classify: statusAndCode,
     onOutcome: (outcome, elapsedMs) => {
       answered += 1
@@ -214,7 +211,7 @@ async function sale(
       }
     },
   })
-  return { load, cpu: meter(), sellOutMs, firstWinMs, answeredBySellOut, built: builder.built() }
+  return { load, cpu: meter(), sellOutMs, firstWinMs, answeredBySellOut, built: requests.built() }
 }
 
 interface Audit {

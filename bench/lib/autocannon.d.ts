@@ -25,6 +25,13 @@ declare module 'autocannon' {
     requests?: RequestSpec[]
     /** Requests per second across all connections (open-loop pacing); unset means as fast as possible. */
     overallRate?: number
+    /** Called with each connection's client as it is made. */
+    setupClient?: (client: Client) => void
+  }
+
+  export interface Client {
+    /** The bytes of the request the connection sends next. */
+    getRequestBuffer(): Buffer
   }
 
   export interface Histogram {
