@@ -2,11 +2,14 @@
 //
 //   npm run bench:flash-sale -- [--shape postgres|embedded|both] [--units N] [--users N]
 //                               [--attempts-per-user N] [--connections C] [--warmup-attempts N]
+//                               [--fresh-connections]
 //
 // For each shape it starts the app (buildApp, as `serve` does) in a child process on fresh engines
 // (postgres: a scratch PostgreSQL database and a random Redis key prefix; embedded: PGlite in a temp
 // directory), makes a creator, a product and a live drop through the API, inserts the shoppers by SQL
-// and signs their access tokens with the app's secret. Then, over HTTP, with C connections:
+// and signs their access tokens with the app's secret. Then, over HTTP, with C connections (each opened
+// with one GET /healthz before the attempts start, as the proxy in front keeps its connections to the
+// app open; --fresh-connections opens them with the first attempts instead, see outcomes.ts):
 //   - a rehearsal on another drop (warms the JIT and the caches; not measured);
 //   - the sale: every user makes --attempts-per-user attempts, each with its own Idempotency-Key, in a
 //     shuffled order; per_user_limit is 1, so 20,000 users compete for 10,000 units;
@@ -69,11 +72,12 @@ const flags = parseFlags(
     'baseline-duration': { type: 'string', default: '10' },
     'quiet-wait': { type: 'string', default: '60' },
     seed: { type: 'string', default: '20261122' },
+    'fresh-connections': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
   'Usage: npm run bench:flash-sale -- [--shape postgres|embedded|both] [--units N] [--users N]\n' +
     '         [--attempts-per-user N] [--connections C] [--warmup-attempts N] [--baseline-duration S]\n' +
-    '         [--quiet-wait S] [--seed N]\n' +
+    '         [--quiet-wait S] [--seed N] [--fresh-connections]\n' +
     SHAPE_USAGE +
     ' LIVEDROP_BENCH_NODE_ARGS is\n' +
     'passed to the app process; LIVEDROP_BENCH_PROFILE_DIR=<dir> writes a CPU profile of the app\n' +
@@ -89,6 +93,7 @@ const options = {
   baselineDuration: positive('baseline-duration', flags['baseline-duration']),
   quietWait: Number(flags['quiet-wait']),
   seed: Math.floor(Number(flags.seed)),
+  freshConnections: flags['fresh-connections'] === true,
 }
 const attempts = options.users * options.attemptsPerUser
 
@@ -199,6 +204,7 @@ async function sale(
     connections: options.connections,
     amount: order.length,
     raw: requests.next,
+    ...(options.freshConnections ? {} : { open: '/healthz' }),
     classify: statusAndCode,
     onOutcome: (outcome, elapsedMs) => {
       answered += 1
@@ -475,7 +481,8 @@ function print(
     `== bench/flash-sale — ${result.shape} (${engineTitle(result.engine)})`,
     `   ${machineSummary(result.machine)}; ` +
       `${fmt.int(options.units)} units, ${fmt.int(attempts)} attempts by ${fmt.int(options.users)} users ` +
-      `(${options.attemptsPerUser} keys each, per_user_limit ${PER_USER_LIMIT}), ${options.connections} connections`,
+      `(${options.attemptsPerUser} keys each, per_user_limit ${PER_USER_LIMIT}), ${options.connections} connections` +
+      (options.freshConnections ? ' opened by the first attempts' : ' opened before the sale'),
     `   other work on the machine just before each phase, in cores: ${backgroundCores(result.background_cores_before)}`,
     '',
     table([

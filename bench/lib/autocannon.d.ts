@@ -32,6 +32,8 @@ declare module 'autocannon' {
   export interface Client {
     /** The bytes of the request the connection sends next. */
     getRequestBuffer(): Buffer
+    /** Sends the connection's next request (called once it is open and after every answer). */
+    _doRequest(): void
   }
 
   export interface Histogram {

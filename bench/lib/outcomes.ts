@@ -1,4 +1,4 @@
-import autocannon, { type RequestSpec } from 'autocannon'
+import autocannon, { type Client, type RequestSpec } from 'autocannon'
 import { type Dispatcher, Pool } from 'undici'
 import { percentile } from './load.js'
 
@@ -49,6 +49,12 @@ export interface OutcomeLoadOptions {
    * request the hello-world baseline sends over and over.
    */
   raw?: () => Buffer
+  /**
+   * With `raw` and `amount`: every connection first sends `GET <open>`, and no request of the run goes
+   * out until every connection has had its answer; those answers are not counted, and the run's time
+   * starts when the last one arrives. See `connectionsOpenedFirst`.
+   */
+  open?: string
   /** Names a response's outcome, e.g. `201` or `409 sold_out`; by default its status code. */
   classify?: (status: number, body: string) => string
   /** Sees every response as it arrives, with the ms elapsed since the run began. */
@@ -80,6 +86,48 @@ export function statusAndCode(status: number, body: string): string {
 }
 
 /**
+ * Every connection's first request is `GET <path>`, and its next one waits until all `connections`
+ * have been answered: the run starts on connections that are open, as a proxy in front of the app
+ * (deploy/haproxy.cfg) keeps them. Node (libuv >= 1.45) accepts one new connection per turn of its
+ * event loop (nodejs/node#57364), so 256 connections opened as a busy server's stampede begins are
+ * accepted over hundreds of its turns, and the requests on the last of them wait that long before
+ * they are even read; that measures connection set-up, not the answers.
+ */
+function connectionsOpenedFirst(url: string, path: string, connections: number, allOpen: () => void) {
+  const request = Buffer.from(
+    `GET ${path} HTTP/1.1\r\nHost: ${new URL(url).host}\r\nConnection: keep-alive\r\n\r\n`,
+  )
+  const opened = new Set<Client>()
+  const waiting: (() => void)[] = []
+  return {
+    setUp(client: Client) {
+      const next = client.getRequestBuffer
+      const send = client._doRequest
+      let sent = false
+      client.getRequestBuffer = function (this: Client) {
+        if (sent) return next.call(this)
+        sent = true
+        return request
+      }
+      client._doRequest = function (this: Client) {
+        if (sent && opened.size < connections) waiting.push(() => send.call(this))
+        else send.call(this)
+      }
+    },
+    /** True for a connection's opening answer (not to be counted); the last one releases the run. */
+    answered(client: Client): boolean {
+      if (opened.has(client)) return false
+      opened.add(client)
+      if (opened.size === connections) {
+        allOpen()
+        for (const go of waiting.splice(0)) go()
+      }
+      return true
+    },
+  }
+}
+
+/**
  * Closed-loop (or, with `overallRate`, paced) load with autocannon that keeps every response's latency,
  * to the microsecond, under the outcome `classify` names, so winners and losers of a sale (or any
  * other split) get their own percentiles.
@@ -104,25 +152,38 @@ export async function outcomeLoad(options: OutcomeLoadOptions): Promise<OutcomeL
     request.setupRequest = (spec) => next(spec)
   }
   const raw = options.raw
-  const started = performance.now()
+  let started = performance.now()
   let finished = started
+  const opening =
+    raw && options.open && options.amount
+      ? connectionsOpenedFirst(options.url, options.open, options.connections, () => {
+          started = performance.now()
+        })
+      : undefined
   const instance = autocannon({
     url: options.url,
     connections: options.connections,
     pipelining: 1,
     timeout: 30,
-    ...(options.amount ? { amount: options.amount } : { duration: options.duration ?? 10 }),
+    ...(options.amount
+      ? { amount: options.amount + (opening ? options.connections : 0) }
+      : { duration: options.duration ?? 10 }),
     ...(options.overallRate ? { overallRate: Math.max(1, Math.round(options.overallRate)) } : {}),
     ...(raw
       ? {
           setupClient: (client) => {
             client.getRequestBuffer = raw
+            opening?.setUp(client)
           },
         }
       : {}),
     requests: [request],
   })
-  instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+  instance.on('response', (client: Client, status: number, _bytes: number, ms: number) => {
+    if (opening?.answered(client)) {
+      lastOutcome = ''
+      return
+    }
     finished = performance.now()
     const outcome = lastOutcome || String(status)
     lastOutcome = ''
