@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache'
 import { uuidv7 } from 'uuidv7'
 import type { EventBus } from '../../platform/bus/index.js'
-import type { Cache } from '../../platform/cache/index.js'
+import { type Cache, sharedRuns } from '../../platform/cache/index.js'
 import type { Db, Tx } from '../../platform/db/index.js'
 import { AppError, forbidden, notFound, validationFailed } from '../../platform/http/errors.js'
 import { decodeCursor, encodeCursor, type Page } from '../../platform/http/pagination.js'
@@ -134,6 +134,7 @@ export function dropsService({ db, repo, catalog, creators, gate, cache, bus }: 
   async function forget(dropId: string) {
     orderViews.delete(dropId)
     viewLoads.delete(dropId)
+    rowReads.forget(dropId)
     generation += 1
     await cache.delete(cacheKey(dropId))
   }
@@ -146,8 +147,14 @@ export function dropsService({ db, repo, catalog, creators, gate, cache, bus }: 
   const parsedRows = new WeakMap<object, DropRow>()
   type CachedRow = DropRow & { startTime: string; endTime: string; createdAt: string; updatedAt: string }
 
-  /** The drop's row; the same object while its cached value lasts (reads memoise on it). */
-  async function row(dropId: string): Promise<DropRow> {
+  /**
+   * The drop's row; the same object while its cached value lasts (reads memoise on it). Reads that
+   * arrive while it is being loaded wait for that load rather than each starting one.
+   */
+  const rowReads = sharedRuns<DropRow>()
+  const row = (dropId: string): Promise<DropRow> => rowReads.run(dropId, () => readRow(dropId))
+
+  async function readRow(dropId: string): Promise<DropRow> {
     const cached = await cache.get<CachedRow>(cacheKey(dropId))
     if (cached) {
       let parsed = parsedRows.get(cached)
