@@ -134,7 +134,7 @@ export function dropsService({ db, repo, catalog, creators, gate, cache, bus }: 
   async function forget(dropId: string) {
     orderViews.delete(dropId)
     viewLoads.delete(dropId)
-    rowReads.forget(dropId)
+    rowLoads.forget(dropId)
     generation += 1
     await cache.delete(cacheKey(dropId))
   }
@@ -147,14 +147,11 @@ export function dropsService({ db, repo, catalog, creators, gate, cache, bus }: 
   const parsedRows = new WeakMap<object, DropRow>()
   type CachedRow = DropRow & { startTime: string; endTime: string; createdAt: string; updatedAt: string }
 
-  /**
-   * The drop's row; the same object while its cached value lasts (reads memoise on it). Reads that
-   * arrive while it is being loaded wait for that load rather than each starting one.
-   */
-  const rowReads = sharedRuns<DropRow>()
-  const row = (dropId: string): Promise<DropRow> => rowReads.run(dropId, () => readRow(dropId))
+  /** Loads of a drop's row from the database: reads that miss the cache together share one. */
+  const rowLoads = sharedRuns<DropRow>()
 
-  async function readRow(dropId: string): Promise<DropRow> {
+  /** The drop's row; the same object while its cached value lasts (reads memoise on it). */
+  async function row(dropId: string): Promise<DropRow> {
     const cached = await cache.get<CachedRow>(cacheKey(dropId))
     if (cached) {
       let parsed = parsedRows.get(cached)
@@ -170,10 +167,12 @@ export function dropsService({ db, repo, catalog, creators, gate, cache, bus }: 
       }
       return parsed
     }
-    const found = await repo.findById(dropId)
-    if (!found) throw notFound('Drop')
-    await cache.set(cacheKey(dropId), found, DROP_CACHE_TTL_MS)
-    return found
+    return rowLoads.run(dropId, async () => {
+      const found = await repo.findById(dropId)
+      if (!found) throw notFound('Drop')
+      await cache.set(cacheKey(dropId), found, DROP_CACHE_TTL_MS)
+      return found
+    })
   }
 
   /**
