@@ -128,12 +128,12 @@ export function dropsService({ db, repo, catalog, creators, gate, cache, bus }: 
 
   // One database read per drop at a time, however many orders arrive when the view expires; an
   // invalidation starts a new read (generation) so nobody is handed a view from before it.
-  const viewLoads = new Map<string, Promise<DropForOrder | undefined>>()
+  const viewLoads = sharedRuns<DropForOrder | undefined>()
   let generation = 0
 
   async function forget(dropId: string) {
     orderViews.delete(dropId)
-    viewLoads.delete(dropId)
+    viewLoads.forget(dropId)
     rowLoads.forget(dropId)
     generation += 1
     await cache.delete(cacheKey(dropId))
@@ -217,17 +217,8 @@ export function dropsService({ db, repo, catalog, creators, gate, cache, bus }: 
     return found
   }
 
-  function loadOrderView(dropId: string): Promise<DropForOrder | undefined> {
-    const running = viewLoads.get(dropId)
-    if (running) return running
-    const load = readOrderView(dropId, generation)
-    viewLoads.set(dropId, load)
-    const done = () => {
-      if (viewLoads.get(dropId) === load) viewLoads.delete(dropId)
-    }
-    load.then(done, done)
-    return load
-  }
+  const loadOrderView = (dropId: string): Promise<DropForOrder | undefined> =>
+    viewLoads.run(dropId, () => readOrderView(dropId, generation))
 
   async function readOrderView(dropId: string, startedAt: number): Promise<DropForOrder | undefined> {
     const found = await repo.findById(dropId)
